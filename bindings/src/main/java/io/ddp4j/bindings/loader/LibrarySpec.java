@@ -1,0 +1,21 @@
+package io.ddp4j.bindings.loader;
+
+import java.util.List;
+
+/**
+ * One NVIDIA library as ddp4j looks for it: the soname to load (a major version, never the bare
+ * {@code .so}) and the folder of NVIDIA's Python wheels that ship it ({@code nvidia/<wheel>/lib}).
+ */
+public record LibrarySpec(String displayName, String soname, List<String> wheelFolders) {
+
+    public static final LibrarySpec CUDART = new LibrarySpec("CUDA runtime", "libcudart.so.13", List.of("cuda_runtime", "cu13"));
+    public static final LibrarySpec CUBLAS = new LibrarySpec("cuBLAS", "libcublas.so.13", List.of("cublas", "cu13"));
+    public static final LibrarySpec CUBLASLT = new LibrarySpec("cuBLASLt", "libcublasLt.so.13", List.of("cublas", "cu13"));
+    public static final LibrarySpec CUDNN = new LibrarySpec("cuDNN", "libcudnn.so.9", List.of("cudnn", "cu13"));
+    public static final LibrarySpec NCCL = new LibrarySpec("NCCL", "libnccl.so.2", List.of("nccl", "cu13"));
+
+    public LibrarySpec {
+        if (soname == null || soname.isBlank()) throw new IllegalArgumentException("a library needs a soname");
+        wheelFolders = List.copyOf(wheelFolders);
+    }
+}

@@ -1,0 +1,23 @@
+package io.ddp4j.examples;
+
+import io.ddp4j.bindings.LibraryStatus;
+import java.util.List;
+
+/** Which process-group backends this machine can run, from what {@code info} found. */
+final class Backends {
+    private Backends() {}
+
+    record Status(String name, boolean usable, String reason) {}
+
+    static List<Status> statuses(List<LibraryStatus> libraries, boolean gpu) {
+        LibraryStatus nccl = libraries.stream().filter(l -> l.name().equals("NCCL")).findFirst().orElse(null);
+        Status ncclStatus;
+        if (!gpu) ncclStatus = new Status("nccl", false, "needs a CUDA GPU, and none is usable");
+        else if (nccl == null) ncclStatus = new Status("nccl", false, "the NCCL binding is not in this build yet");
+        else if (!nccl.usable()) ncclStatus = new Status("nccl", false, nccl.problem().orElse("NCCL did not load"));
+        else ncclStatus = new Status("nccl", true, "");
+        return List.of(ncclStatus,
+                new Status("tcp", false, "the tcp process group is not in this build yet"),
+                new Status("mpi", false, "the mpi process group is not in this build yet"));
+    }
+}

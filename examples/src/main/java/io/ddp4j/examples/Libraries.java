@@ -1,0 +1,26 @@
+package io.ddp4j.examples;
+
+import io.ddp4j.bindings.LibraryStatus;
+import io.ddp4j.bindings.cuda.CudaVersions;
+import io.ddp4j.bindings.cuda.Cudart;
+import io.ddp4j.bindings.loader.NativeLibrary;
+import java.io.PrintStream;
+import java.util.List;
+
+/** The NVIDIA libraries ddp4j binds, with their versions. */
+final class Libraries {
+    private Libraries() {}
+
+    static List<NativeLibrary> all() {
+        return List.of(Cudart.library());
+    }
+
+    static List<LibraryStatus> statuses() {
+        return List.of(
+                LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())));
+    }
+
+    static void printSearchFailures(PrintStream out) {
+        for (NativeLibrary lib : all()) lib.failure().ifPresent(f -> out.println("\n" + f.getMessage()));
+    }
+}
