@@ -44,6 +44,10 @@ public final class NativeLibrary {
                 attempts.add(place + ": no " + spec.soname());
                 continue;
             }
+            if (!isElf(candidate)) {
+                attempts.add(place + ": found " + spec.soname() + " but it is not an ELF shared library");
+                continue;
+            }
             try {
                 SymbolLookup lookup = SymbolLookup.libraryLookup(candidate, Arena.global());
                 return new NativeLibrary(spec, lookup, candidate, null);
@@ -58,6 +62,16 @@ public final class NativeLibrary {
             attempts.add("the system dynamic loader (ld.so.cache, /etc/ld.so.conf): " + e.getMessage());
         }
         return new NativeLibrary(spec, null, null, new NativeLibraryNotFoundException(spec, attempts));
+    }
+
+    /** dlopen of a file that is not a shared library can upset the JVM, so look at its magic first. */
+    private static boolean isElf(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Loads {@code spec} for this process. */
