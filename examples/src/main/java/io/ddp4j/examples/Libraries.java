@@ -4,6 +4,7 @@ import io.ddp4j.bindings.LibraryStatus;
 import io.ddp4j.bindings.cuda.CudaVersions;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.loader.NativeLibrary;
+import io.ddp4j.bindings.mpi.Mpi;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -12,12 +13,13 @@ final class Libraries {
     private Libraries() {}
 
     static List<NativeLibrary> all() {
-        return List.of(Cudart.library());
+        return List.of(Cudart.library(), Mpi.library());
     }
 
     static List<LibraryStatus> statuses() {
         return List.of(
-                LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())));
+                LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())),
+                LibraryStatus.of(Mpi.library(), () -> Mpi.MPI_Get_library_version().replaceFirst("^Open MPI v([^,]+).*", "$1")));
     }
 
     static void printSearchFailures(PrintStream out) {

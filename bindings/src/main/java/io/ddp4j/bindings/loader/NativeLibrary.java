@@ -74,6 +74,16 @@ public final class NativeLibrary {
         }
     }
 
+    /**
+     * Like {@link #find(LibrarySpec, LibrarySearchPath)}, then re-opens the library with global
+     * symbols, for libraries whose own plugins need them (Open MPI).
+     */
+    public static NativeLibrary findGlobal(LibrarySpec spec, LibrarySearchPath search) {
+        NativeLibrary lib = find(spec, search);
+        if (lib.isLoaded()) GlobalLoad.open(lib.path);
+        return lib;
+    }
+
     /** Loads {@code spec} for this process. */
     public static NativeLibrary find(LibrarySpec spec) {
         return find(spec, LibrarySearchPath.ofThisProcess());
@@ -100,6 +110,11 @@ public final class NativeLibrary {
     /** Throws the load failure, if any. */
     public void require() {
         if (failure != null) throw failure;
+    }
+
+    /** The address of a global variable or function of the library, 0 when absent. */
+    public long symbolAddress(String symbol) {
+        return lookup == null ? 0 : lookup.find(symbol).map(MemorySegment::address).orElse(0L);
     }
 
     public boolean has(String symbol) {
