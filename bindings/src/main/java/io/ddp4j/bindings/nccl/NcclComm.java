@@ -98,12 +98,12 @@ public final class NcclComm implements AutoCloseable {
     }
 
     /**
-     * Waits until a non-blocking init (or any non-blocking call) has finished. On an error, or at
-     * the timeout, aborts the communicator (so this object is closed) and throws
-     * {@link NcclException} or {@link NcclTimeoutException}, naming the rank.
+     * Waits until a non-blocking init has finished. On an error, or at the timeout, aborts the
+     * communicator (so this object is closed) and throws {@link NcclException} or
+     * {@link NcclTimeoutException}, naming the rank.
      */
     public void awaitReady(Duration timeout) {
-        await("communicator init", timeout);
+        awaitCompletion("communicator init", timeout);
     }
 
     /**
@@ -111,10 +111,14 @@ public final class NcclComm implements AutoCloseable {
      * ncclInProgress meanwhile). {@link #close()} afterwards frees it without blocking.
      */
     public void finalizeAndWait(Duration timeout) {
-        if (Nccl.ncclCommFinalize(handle()) == Nccl.ncclInProgress) await("ncclCommFinalize", timeout);
+        if (Nccl.ncclCommFinalize(handle()) == Nccl.ncclInProgress) awaitCompletion("ncclCommFinalize", timeout);
     }
 
-    private void await(String operation, Duration timeout) {
+    /**
+     * Waits until the communicator's last non-blocking call ({@code operation}, named in the
+     * exceptions) has left ncclInProgress; fails and aborts like {@link #awaitReady}.
+     */
+    public void awaitCompletion(String operation, Duration timeout) {
         // handle() on every poll: if another thread aborts meanwhile, the wait stops with
         // IllegalStateException instead of querying a freed communicator
         NcclAsyncWait.REAL.await(() -> Nccl.ncclCommGetAsyncError(handle()), this::abort, operation, rank, nranks, timeout);
