@@ -5,6 +5,7 @@ import io.ddp4j.bindings.cuda.CudaVersions;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.loader.NativeLibrary;
 import io.ddp4j.bindings.mpi.Mpi;
+import io.ddp4j.bindings.nccl.Nccl;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -13,12 +14,13 @@ final class Libraries {
     private Libraries() {}
 
     static List<NativeLibrary> all() {
-        return List.of(Cudart.library(), Mpi.library());
+        return List.of(Cudart.library(), Nccl.library(), Mpi.library());
     }
 
     static List<LibraryStatus> statuses() {
         return List.of(
                 LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())),
+                LibraryStatus.of(Nccl.library(), Nccl::versionString),
                 LibraryStatus.of(Mpi.library(), () -> Mpi.MPI_Get_library_version().replaceFirst("^Open MPI v([^,]+).*", "$1")));
     }
 
