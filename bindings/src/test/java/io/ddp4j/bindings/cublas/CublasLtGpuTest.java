@@ -98,6 +98,7 @@ class CublasLtGpuTest {
     }
 
     @Test
+    @SuppressWarnings("try")  // closing the plan inside its try is the point: close must be idempotent
     void thePlanRefusesBadPointersAndUseAfterClose() {
         LtMatmulSpec spec = LtMatmulSpec.linearForward(8, 8, 8, CUDA_R_32F, CUBLAS_COMPUTE_32F, LtEpilogue.BIAS).withAlignment(16);
         try (DeviceArrays mem = new DeviceArrays(); LtMatmulPlan plan = LtMatmulPlan.create(lt, spec, WORKSPACE)) {
