@@ -17,4 +17,5 @@ if [[ $what == bench || $what == all ]]; then
   python3 benchmarks/python/torch_gemm.py | tee "$out/torch_gemm.json"
   bash .gpu/run jmh -rf json -rff "$out/jmh.json" -f 1 -wi 2 -i 3 ${JMH_FILTER:-'io.ddp4j.benchmarks.bindings.*'} > "$out/jmh.txt" 2>&1
   grep -A40 "^Benchmark " "$out/jmh.txt"
+  python3 benchmarks/python/jmh_tflops.py "$out/jmh.json" | tee "$out/gemm_tflops.json"
 fi
