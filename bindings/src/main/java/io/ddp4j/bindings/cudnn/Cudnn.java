@@ -172,7 +172,8 @@ public final class Cudnn {
     /** The detailed message of this thread's most recent cuDNN error ("" when there is none). */
     public static String cudnnGetLastErrorString() {
         MemorySegment buffer = OutParams.zeroed();
-        try { cudnnGetLastErrorString.invokeExact(buffer.address(), OutParams.SIZE); } catch (Throwable t) { throw Native.rethrow(t); }
+        // one byte fewer than the buffer, so a NUL always ends what cuDNN wrote
+        try { cudnnGetLastErrorString.invokeExact(buffer.address(), OutParams.SIZE - 1); } catch (Throwable t) { throw Native.rethrow(t); }
         return buffer.getString(0);
     }
 
