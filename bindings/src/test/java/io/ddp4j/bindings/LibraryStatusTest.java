@@ -21,7 +21,7 @@ class LibraryStatusTest {
         assertFalse(s.usable());
         assertTrue(s.version().isEmpty());
         int places = search.places(spec).size() + 1;
-        assertEquals("not found: " + places + " places searched (ddp4j info --verbose lists them)", s.problem().orElseThrow());
+        assertEquals("libddp4j-no-such-lib.so.1 not found in " + places + " places (ddp4j info --verbose lists them)", s.problem().orElseThrow());
     }
 
     @Test
