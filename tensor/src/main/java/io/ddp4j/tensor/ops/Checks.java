@@ -102,6 +102,15 @@ public final class Checks {
                     + " and offset " + offset + " reach elements " + lo + ".." + hi + " of a storage of " + capacity + " elements");
     }
 
+    /** The broadcast shape of two operands; the message names both tensors. */
+    public static int[] broadcastShapes(String op, Tensor a, Tensor b) {
+        try {
+            return broadcastShapes(op, a.shape(), b.shape());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ", for " + a.describe() + " and " + b.describe());
+        }
+    }
+
     /** PyTorch's broadcasting: align on the right, sizes must match or be 1. */
     public static int[] broadcastShapes(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);

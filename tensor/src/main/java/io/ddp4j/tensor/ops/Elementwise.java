@@ -49,7 +49,7 @@ public final class Elementwise {
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = name(op);
         Checks.compatible(name, a, b);
-        int[] shape = Checks.broadcastShapes(name, a.shape(), b.shape());
+        int[] shape = Checks.broadcastShapes(name, a, b);
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), shape);
         Backends.forDevice(a.device()).binary(op, Layouts.broadcastTo(a.data(name), shape), Layouts.broadcastTo(b.data(name), shape), out.data(name));
         if (op.isComparison()) return out;
@@ -114,7 +114,7 @@ public final class Elementwise {
     }
 
     private static TensorData broadcastInto(String op, Tensor target, Tensor src) {
-        int[] shape = Checks.broadcastShapes(op, target.shape(), src.shape());
+        int[] shape = Checks.broadcastShapes(op, target, src);
         if (!Arrays.equals(shape, target.shape()))
             throw new IllegalArgumentException(op + ": " + src.describe() + " does not broadcast to the shape of " + target.describe());
         return Layouts.broadcastTo(src.data(op), shape);
