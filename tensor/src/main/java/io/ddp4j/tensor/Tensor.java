@@ -65,7 +65,7 @@ public final class Tensor implements AutoCloseable {
 
     // ---------------------------------------------------------------- construction (for ops and backends)
 
-    /** A new tensor with uninitialised-looking (zeroed on CPU) contiguous memory on {@code device}. */
+    /** A new contiguous tensor on {@code device} whose contents are unspecified (zeros on the CPU); ops fill it. */
     public static Tensor empty(DType dtype, Device device, int... shape) {
         int[] s = Checks.shape("empty", shape);
         Backend backend = Backends.forDevice(device);
@@ -356,7 +356,10 @@ public final class Tensor implements AutoCloseable {
      */
     public void accumulateGrad(Tensor contribution) {
         Checks.open("accumulateGrad", this, contribution);
-        if (grad != null && !grad.isClosed()) {
+        if (grad != null && grad.isClosed())
+            throw new IllegalStateException("accumulateGrad: the gradient of " + describe() + " was closed while still set as its .grad; "
+                    + "call setGrad(null) (or set another tensor) before closing it");
+        if (grad != null) {
             try (GradMode.Guard g = GradMode.noGrad()) {
                 grad.addInPlace(contribution);
             }
@@ -371,7 +374,8 @@ public final class Tensor implements AutoCloseable {
     /**
      * Runs {@code hook} with this leaf each time a backward pass has put its final gradient for
      * that pass into {@link #grad()}; hooks fire in the order gradients become ready, on the thread
-     * running backward, before the engine goes on to other nodes.
+     * running backward, before the engine goes on to other nodes. Tensors the hook makes belong to
+     * the backward pass's own scope and are freed when backward returns, unless the hook keeps them.
      */
     public HookHandle registerGradReadyHook(Consumer<Tensor> hook) {
         if (gradFn != null || !requiresGrad)

@@ -36,9 +36,11 @@ class GradReadyHookTest {
         List<String> events = new ArrayList<>();
         List<double[]> gradSeenByHook = new ArrayList<>();
         List<Tensor> readyOrder = new ArrayList<>();
+        List<Thread> hookThreads = new ArrayList<>();
         for (Tensor p : concat(weights, biases))
             p.registerGradReadyHook(leaf -> {
                 events.add("ready " + leaf.name());
+                hookThreads.add(Thread.currentThread());
                 readyOrder.add(leaf);
                 gradSeenByHook.add(leaf.grad().toDoubleArray());
             });
@@ -60,6 +62,8 @@ class GradReadyHookTest {
             if (l > 1) expected.add("backward relu");
         }
         assertEquals(expected, events);
+        assertEquals(2 * layers, hookThreads.size(), "each hook fired exactly once");
+        for (Thread t : hookThreads) assertSame(Thread.currentThread(), t, "hooks run on the thread running backward");
         // what each hook saw was already the final gradient
         for (int i = 0; i < readyOrder.size(); i++)
             assertArrayEquals(readyOrder.get(i).grad().toDoubleArray(), gradSeenByHook.get(i));
@@ -121,6 +125,19 @@ class GradReadyHookTest {
         assertArrayEquals(new double[]{2 * colSums[0], 2 * colSums[0], 2 * colSums[0], 2 * colSums[1], 2 * colSums[1], 2 * colSums[1]},
                 wGrad.toDoubleArray(), 1e-12);
         for (Tensor t : List.of(w, b, bucket, wGrad, bGrad, x)) t.close();
+    }
+
+    @Test
+    void aClosedCallerGradientIsReportedNotSilentlyReplaced() {
+        Tensor w = Tensor.ones(DType.F64, 2).keep().setRequiresGrad(true);
+        Tensor view = Tensor.zeros(DType.F64, 2).keep();
+        w.setGrad(view);
+        view.close();
+        try (Scope s = Scope.open()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.mul(2).sum().backward());
+            assertTrue(e.getMessage().contains("accumulateGrad") && e.getMessage().contains("closed"), e.getMessage());
+        }
+        w.close();
     }
 
     @Test

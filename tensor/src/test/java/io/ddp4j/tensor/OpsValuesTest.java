@@ -111,6 +111,21 @@ class OpsValuesTest {
     }
 
     @Test
+    void parallelMatmulSumsInAFixedOrder() {
+        Generator gen = new Generator(5);
+        Tensor a = Tensor.randn(gen, 64, 300), b = Tensor.randn(gen, 300, 50);
+        float[] x = a.toFloatArray(), y = b.toFloatArray(), got = a.matmul(b).toFloatArray();
+        // the reference: a double sum over k in order, rounded to float once
+        for (int i = 0; i < 64; i++)
+            for (int j = 0; j < 50; j++) {
+                double s = 0;
+                for (int k = 0; k < 300; k++) s += (double) x[i * 300 + k] * y[k * 50 + j];
+                assertEquals((float) s, got[i * 50 + j], 0, "element (" + i + ", " + j + ")");
+            }
+        assertArrayEquals(got, a.matmul(b).toFloatArray(), "bit-identical on every run");
+    }
+
+    @Test
     void linearUsesPytorchsWeightLayout() {
         Tensor x = f64(new double[]{1, 2}, 1, 2);
         Tensor w = f64(new double[]{1, 0, 0, 1, 1, 1}, 3, 2); // [out=3, in=2]

@@ -99,6 +99,16 @@ class TensorBasicsTest {
     }
 
     @Test
+    void halfPrecisionArithmeticRoundsItsResults() {
+        Tensor a = Tensor.fromArray(new float[]{1, 2048}).to(DType.F16);
+        Tensor sum = a.add(Tensor.fromArray(new float[]{1f / 1024, 1}).to(DType.F16));
+        assertEquals(DType.F16, sum.dtype());
+        // 1 + 2^-10 is representable in float16; 2048 + 1 is not (spacing 2 there) and ties to even 2048
+        assertArrayEquals(new float[]{1 + 1f / 1024, 2048}, sum.toFloatArray());
+        assertArrayEquals(new float[]{3, 1}, Tensor.fromArray(new float[]{1.5f, 0.5f}).to(DType.BF16).mul(2).toFloatArray());
+    }
+
+    @Test
     void int64ValuesAboveTwoToThe53SurviveCopies() {
         long big = (1L << 53) + 1;
         Tensor t = Tensor.fromArray(new long[]{big, 1, 2, big + 2}, 2, 2).t().contiguous();

@@ -18,7 +18,10 @@ public interface Backend {
 
     Device device();
 
-    /** Zero-filled memory holding one reference for the caller. */
+    /**
+     * Memory holding one reference for the caller. Its contents are unspecified (the CPU backend
+     * zeroes, a caching device allocator need not): the front end fills or overwrites every output.
+     */
     Storage allocate(long byteSize);
 
     /** Copies dense host bytes (row-major, {@code dst}'s dtype) into {@code dst}. */

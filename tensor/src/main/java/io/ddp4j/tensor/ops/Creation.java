@@ -15,7 +15,7 @@ public final class Creation {
 
     public static Tensor full(double value, DType dtype, Device device, int... shape) {
         Tensor t = Tensor.empty(dtype, device, shape);
-        if (value != 0) Backends.forDevice(device).fill(t.data("full"), value);
+        Backends.forDevice(device).fill(t.data("full"), value);
         return t;
     }
 

@@ -25,7 +25,12 @@ public final class LinearAlgebra {
         int k2 = bd.shape()[bd.rank() - 2], n = bd.shape()[bd.rank() - 1];
         if (k != k2)
             throw new IllegalArgumentException("matmul: " + a.describe() + " and " + b.describe() + " cannot be multiplied (" + k + " != " + k2 + ")");
-        int[] batch = Checks.broadcastShapes("matmul", Arrays.copyOf(ad.shape(), ad.rank() - 2), Arrays.copyOf(bd.shape(), bd.rank() - 2));
+        int[] batch;
+        try {
+            batch = Checks.broadcastShapes("matmul", Arrays.copyOf(ad.shape(), ad.rank() - 2), Arrays.copyOf(bd.shape(), bd.rank() - 2));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (batch dims of " + a.describe() + " and " + b.describe() + ")");
+        }
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;

@@ -19,7 +19,6 @@ final class CpuMatmul {
                 int yBase = bi * k * n;
                 for (int p = 0; p < k; p++) {
                     double xv = x[xBase + p];
-                    if (xv == 0) continue;
                     int yRow = yBase + p * n;
                     for (int j = 0; j < n; j++) row[j] += xv * y[yRow + j];
                 }
