@@ -1,0 +1,243 @@
+package io.ddp4j.tensor.autograd;
+
+import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.backend.BinaryOp;
+import io.ddp4j.tensor.backend.Conv2dParams;
+import io.ddp4j.tensor.backend.Pool2dParams;
+import io.ddp4j.tensor.backend.UnaryOp;
+import io.ddp4j.tensor.ops.Convolution;
+import io.ddp4j.tensor.ops.Elementwise;
+import io.ddp4j.tensor.ops.Indexing;
+import io.ddp4j.tensor.ops.Losses;
+import io.ddp4j.tensor.ops.Pooling;
+import io.ddp4j.tensor.ops.Reductions;
+
+/**
+ * The table of backward rules, one per primitive op, in the spirit of tinygrad's gradient.py:
+ * each entry takes what the forward saved and turns the output's gradient {@code g} into the
+ * inputs' gradients. Composite ops (softmax, var, batch_norm, dropout, stack, embedding) have no
+ * entry: their gradients come from the primitives they are written with. Rules run with grad
+ * mode off, inside the engine's scope; they compute only the gradients that are needed.
+ */
+public final class Derivatives {
+    private Derivatives() {}
+
+    private static Tensor[] grads(Tensor... g) {
+        return g;
+    }
+
+    private static Tensor unbroadcast(Tensor g, Tensor input) {
+        return Reductions.sumToShape(g, input.shape());
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** x is the input, y the output (several rules are cheaper from the output). */
+    public static GradFn unary(UnaryOp op, Tensor x, Tensor y) {
+        return (g, needs) -> grads(switch (op) {
+            case NEG -> g.neg();
+            case EXP -> g.mul(y);
+            case LOG -> g.div(x);
+            case SQRT -> g.div(y.mul(2));
+            case ABS -> g.mul(Elementwise.unary(UnaryOp.SIGN, x));
+            case RELU -> g.mul(Elementwise.unary(UnaryOp.STEP, x));
+            case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
+            case TANH -> g.mul(y.mul(y).neg().add(1));
+            case GELU -> g.mul(Elementwise.unary(UnaryOp.GELU_DERIVATIVE, x));
+            case STEP, SIGN, GELU_DERIVATIVE -> throw new IllegalStateException(op + " has no gradient");
+        });
+    }
+
+    public static GradFn binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        return (g, needs) -> {
+            Tensor ga = null, gb = null;
+            switch (op) {
+                case ADD -> {
+                    if (needs[0]) ga = unbroadcast(g, a);
+                    if (needs[1]) gb = unbroadcast(g, b);
+                }
+                case SUB -> {
+                    if (needs[0]) ga = unbroadcast(g, a);
+                    if (needs[1]) gb = unbroadcast(g.neg(), b);
+                }
+                case MUL -> {
+                    if (needs[0]) ga = unbroadcast(g.mul(b), a);
+                    if (needs[1]) gb = unbroadcast(g.mul(a), b);
+                }
+                case DIV -> {
+                    if (needs[0]) ga = unbroadcast(g.div(b), a);
+                    if (needs[1]) gb = unbroadcast(g.mul(out).div(b).neg(), b);
+                }
+                case POW -> {
+                    if (needs[0]) ga = unbroadcast(g.mul(b).mul(a.pow(b.sub(1))), a);
+                    if (needs[1]) gb = unbroadcast(g.mul(out).mul(a.log()), b);
+                }
+                case MAXIMUM, MINIMUM -> {
+                    // the winner takes the gradient; ties share it equally, as in PyTorch
+                    Tensor aWins = (op == BinaryOp.MAXIMUM ? a.gt(b) : a.lt(b)).to(a.dtype()).add(a.eq(b).to(a.dtype()).mul(0.5));
+                    if (needs[0]) ga = unbroadcast(g.mul(aWins), a);
+                    if (needs[1]) gb = unbroadcast(g.mul(aWins.neg().add(1)), b);
+                }
+                default -> throw new IllegalStateException(op + " has no gradient");
+            }
+            return grads(ga, gb);
+        };
+    }
+
+    /** a op value for a constant value. */
+    public static GradFn binaryScalar(BinaryOp op, Tensor a, double value, Tensor out) {
+        return (g, needs) -> grads(switch (op) {
+            case ADD, SUB -> g;
+            case MUL -> g.mul(value);
+            case DIV -> g.div(value);
+            case POW -> g.mul(a.pow(value - 1)).mul(value);
+            case MAXIMUM -> g.mul(a.gt(value).to(a.dtype()).add(a.eq(value).to(a.dtype()).mul(0.5)));
+            case MINIMUM -> g.mul(a.lt(value).to(a.dtype()).add(a.eq(value).to(a.dtype()).mul(0.5)));
+            default -> throw new IllegalStateException(op + " has no gradient");
+        });
+    }
+
+    public static GradFn where(Tensor cond, Tensor a, Tensor b) {
+        return (g, needs) -> {
+            Tensor zero = Tensor.zeros(g.dtype(), g.device());
+            Tensor ga = needs[0] ? unbroadcast(Tensor.where(cond, g, zero), a) : null;
+            Tensor gb = needs[1] ? unbroadcast(Tensor.where(cond, zero, g), b) : null;
+            return grads(ga, gb);
+        };
+    }
+
+    /** Gradient passes where min &lt;= x &lt;= max. */
+    public static GradFn clamp(Tensor x, double min, double max) {
+        return (g, needs) -> grads(g.mul(x.ge(min).to(g.dtype()).mul(x.le(max).to(g.dtype()))));
+    }
+
+    public static GradFn cast(DType from) {
+        return (g, needs) -> grads(g.to(from));
+    }
+
+    public static GradFn toDevice(Device from) {
+        return (g, needs) -> grads(g.to(from));
+    }
+
+    // ---------------------------------------------------------------- views
+
+    public static GradFn identity() {
+        return (g, needs) -> grads(g);
+    }
+
+    /** reshape, view, squeeze, unsqueeze, flatten: the gradient takes the input's shape back. */
+    public static GradFn reshape(int[] inputShape) {
+        return (g, needs) -> grads(g.reshape(inputShape));
+    }
+
+    public static GradFn transpose(int dim0, int dim1) {
+        return (g, needs) -> grads(g.transpose(dim0, dim1));
+    }
+
+    public static GradFn permute(int[] inverse) {
+        return (g, needs) -> grads(g.permute(inverse));
+    }
+
+    public static GradFn narrow(int[] inputShape, int dim, int start) {
+        return (g, needs) -> {
+            Tensor full = Tensor.zeros(g.dtype(), g.device(), inputShape);
+            full.narrow(dim, start, g.shape()[dim]).copyFrom(g);
+            return grads(full);
+        };
+    }
+
+    public static GradFn expand(int[] inputShape) {
+        return (g, needs) -> grads(Reductions.sumToShape(g, inputShape));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** sum (scale 1) and mean (scale 1/n): spread g back over the reduced dims. */
+    public static GradFn sum(int[] inputShape, int[] dims, double scale) {
+        return (g, needs) -> {
+            int[] keep = inputShape.clone();
+            for (int d : dims) keep[d] = 1;
+            Tensor spread = g.reshape(keep).expand(inputShape);
+            return grads(scale == 1 ? spread : spread.mul(scale));
+        };
+    }
+
+    /** The maxima share the gradient evenly (PyTorch's amax). */
+    public static GradFn max(Tensor x, int[] dims, Tensor out) {
+        return (g, needs) -> {
+            int[] keep = x.shape();
+            for (int d : dims) keep[d] = 1;
+            Tensor isMax = x.eq(out.reshape(keep)).to(x.dtype());
+            Tensor share = isMax.div(isMax.sum(dims, true));
+            return grads(share.mul(g.reshape(keep)));
+        };
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    public static GradFn matmul(Tensor a, Tensor b) {
+        return (g, needs) -> {
+            // see vectors as matrices again, as the forward did
+            Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a;
+            Tensor b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
+            Tensor g2 = g;
+            if (a.dim() == 1) g2 = g2.unsqueeze(b.dim() == 1 ? g2.dim() : g2.dim() - 1);
+            if (b.dim() == 1) g2 = g2.unsqueeze(g2.dim());
+            Tensor ga = needs[0] ? Reductions.sumToShape(g2.matmul(b2.transpose(-1, -2)), a2.shape()).reshape(a.shape()) : null;
+            Tensor gb = needs[1] ? Reductions.sumToShape(a2.transpose(-1, -2).matmul(g2), b2.shape()).reshape(b.shape()) : null;
+            return grads(ga, gb);
+        };
+    }
+
+    /** y = x W^T + b: dx = g W, dW = g^T x (over all rows), db = sum of g's rows. */
+    public static GradFn linear(Tensor x, Tensor weight, boolean hasBias) {
+        return (g, needs) -> {
+            int in = weight.shape()[1], out = weight.shape()[0];
+            Tensor g2 = g.reshape(-1, out);
+            Tensor gx = needs[0] ? g2.matmul(weight).reshape(x.shape()) : null;
+            Tensor gw = needs[1] ? g2.t().matmul(x.reshape(-1, in)) : null;
+            Tensor gb = hasBias && needs[2] ? g2.sum(0, false) : null;
+            return grads(gx, gw, gb);
+        };
+    }
+
+    // ---------------------------------------------------------------- nn
+
+    public static GradFn conv2d(Tensor x, Tensor weight, boolean hasBias, Conv2dParams p) {
+        return (g, needs) -> grads(
+                needs[0] ? Convolution.backwardInput(g, weight, x.shape(), p) : null,
+                needs[1] ? Convolution.backwardWeight(x, g, weight.shape(), p) : null,
+                hasBias && needs[2] ? g.sum(new int[]{0, 2, 3}, false) : null);
+    }
+
+    public static GradFn maxPool2d(Tensor indices, int[] inputShape, Pool2dParams p) {
+        return (g, needs) -> grads(Pooling.maxPool2dBackward(g, indices, inputShape, p));
+    }
+
+    public static GradFn avgPool2d(int[] inputShape, Pool2dParams p) {
+        return (g, needs) -> grads(Pooling.avgPool2dBackward(g, inputShape, p));
+    }
+
+    public static GradFn crossEntropy(Tensor probs, Tensor targets, double labelSmoothing) {
+        return (g, needs) -> grads(Losses.crossEntropyBackward(probs, targets, labelSmoothing, g));
+    }
+
+    public static GradFn indexSelect(int[] inputShape, int dim, Tensor index) {
+        return (g, needs) -> grads(Indexing.indexAddToZeros(inputShape, dim, index, g));
+    }
+
+    /** Each input gets its own slice of g along dim. */
+    public static GradFn cat(int dim, int[] sizes) {
+        return (g, needs) -> {
+            Tensor[] out = new Tensor[sizes.length];
+            int at = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                if (needs[i]) out[i] = g.narrow(dim, at, sizes[i]);
+                at += sizes[i];
+            }
+            return out;
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package io.ddp4j.tensor.autograd;
+
+import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Tensor;
+
+import java.util.Arrays;
+
+/** The node of one differentiable op: its backward rule, and what its inputs looked like. */
+public final class FunctionNode extends Node {
+    private final Node[] next;
+    private final boolean[] needsInputGrad;
+    private final int[][] inputShapes;
+    private final DType[] inputDTypes;
+    private GradFn rule;
+
+    FunctionNode(String name, GradFn rule, Node[] next, Tensor[] inputs) {
+        super(name);
+        this.rule = rule;
+        this.next = next;
+        this.needsInputGrad = new boolean[next.length];
+        this.inputShapes = new int[next.length][];
+        this.inputDTypes = new DType[next.length];
+        for (int i = 0; i < next.length; i++) {
+            needsInputGrad[i] = next[i] != null;
+            if (inputs[i] != null) {
+                inputShapes[i] = inputs[i].shape();
+                inputDTypes[i] = inputs[i].dtype();
+            }
+        }
+    }
+
+    @Override
+    Node[] next() {
+        return next;
+    }
+
+    boolean isReleased() {
+        return rule == null;
+    }
+
+    /** Drops the rule and with it the tensors it saved, so they can be freed. */
+    void release() {
+        rule = null;
+    }
+
+    Tensor[] apply(Tensor gradOutput) {
+        if (rule == null)
+            throw new IllegalStateException("backward: the graph through '" + name() + "' was already freed by an earlier "
+                    + "backward(); pass retainGraph=true to the first backward() to go through it twice");
+        Tensor[] grads = rule.backward(gradOutput, needsInputGrad);
+        for (int i = 0; i < next.length; i++) {
+            if (next[i] == null || grads[i] == null) continue;
+            if (!Arrays.equals(grads[i].shape(), inputShapes[i]) || grads[i].dtype() != inputDTypes[i])
+                throw new IllegalStateException("backward of '" + name() + "' gave input " + i + " a gradient "
+                        + grads[i].dtype() + Arrays.toString(grads[i].shape()) + " but the input is "
+                        + inputDTypes[i] + Arrays.toString(inputShapes[i]));
+        }
+        return grads;
+    }
+}

@@ -1,0 +1,96 @@
+package io.ddp4j.tensor.ops;
+
+import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.Generator;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.backend.Backends;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/** Factories: filled, ranges, random, and from Java arrays. */
+public final class Creation {
+    private Creation() {}
+
+    public static Tensor full(double value, DType dtype, Device device, int... shape) {
+        Tensor t = Tensor.empty(dtype, device, shape);
+        Backends.forDevice(device).fill(t.data("full"), value);
+        return t;
+    }
+
+    public static Tensor arange(double start, double end, double step, DType dtype, Device device) {
+        if (step == 0 || Double.isNaN(step)) throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
+        double count = Math.ceil((end - start) / step);
+        if (!(count >= 0) || count > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("arange: start " + start + ", end " + end + " and step " + step + " give " + count + " elements");
+        double[] values = new double[(int) count];
+        for (int i = 0; i < values.length; i++) values[i] = start + i * step;
+        return fromDoubles(values, dtype, device, values.length);
+    }
+
+    /** Values given as doubles, stored in any dtype on any device. */
+    public static Tensor fromDoubles(double[] values, DType dtype, Device device, int... shape) {
+        Tensor host = fromArray(values, shape);
+        if (dtype == DType.F64 && device.isCpu()) return host;
+        try (host) {
+            Tensor cast = host.to(dtype);
+            if (device.isCpu()) return cast;
+            try (cast) {
+                return cast.to(device);
+            }
+        }
+    }
+
+    public static Tensor rand(Generator gen, DType dtype, Device device, int... shape) {
+        Tensor t = Tensor.empty(dtype, device, shape);
+        Checks.floatingPoint("rand", t);
+        long n = t.numel();
+        Backends.forDevice(device).uniform(t.data("rand"), gen.seed(), gen.reserve((n + 3) / 4));
+        return t;
+    }
+
+    public static Tensor randn(Generator gen, DType dtype, Device device, int... shape) {
+        Tensor t = Tensor.empty(dtype, device, shape);
+        Checks.floatingPoint("randn", t);
+        long n = t.numel();
+        Backends.forDevice(device).normal(t.data("randn"), gen.seed(), gen.reserve((n + 1) / 2));
+        return t;
+    }
+
+    private static Tensor fromHost(String op, MemorySegment values, long count, DType dtype, int[] shape) {
+        long numel = Layouts.numel(Checks.shape(op, shape));
+        if (numel != count)
+            throw new IllegalArgumentException(op + ": " + count + " values do not fill shape " + Arrays.toString(shape) + " (" + numel + " elements)");
+        Tensor t = Tensor.empty(dtype, Device.CPU, shape);
+        Backends.forDevice(Device.CPU).fromHost(values, t.data(op));
+        return t;
+    }
+
+    /** A shape of just the length when none is given. */
+    private static int[] orLength(int[] shape, int length) {
+        return shape.length == 0 ? new int[]{length} : shape;
+    }
+
+    public static Tensor fromArray(float[] v, int... shape) {
+        return fromHost("fromArray", MemorySegment.ofArray(v), v.length, DType.F32, orLength(shape, v.length));
+    }
+
+    public static Tensor fromArray(double[] v, int... shape) {
+        return fromHost("fromArray", MemorySegment.ofArray(v), v.length, DType.F64, orLength(shape, v.length));
+    }
+
+    public static Tensor fromArray(int[] v, int... shape) {
+        return fromHost("fromArray", MemorySegment.ofArray(v), v.length, DType.I32, orLength(shape, v.length));
+    }
+
+    public static Tensor fromArray(long[] v, int... shape) {
+        return fromHost("fromArray", MemorySegment.ofArray(v), v.length, DType.I64, orLength(shape, v.length));
+    }
+
+    public static Tensor fromArray(boolean[] v, int... shape) {
+        byte[] bytes = new byte[v.length];
+        for (int i = 0; i < v.length; i++) bytes[i] = (byte) (v[i] ? 1 : 0);
+        return fromHost("fromArray", MemorySegment.ofArray(bytes), v.length, DType.BOOL, orLength(shape, v.length));
+    }
+}

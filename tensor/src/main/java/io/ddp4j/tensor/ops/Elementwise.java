@@ -1,0 +1,160 @@
+package io.ddp4j.tensor.ops;
+
+import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.autograd.Autograd;
+import io.ddp4j.tensor.autograd.Derivatives;
+import io.ddp4j.tensor.autograd.GradMode;
+import io.ddp4j.tensor.backend.Backend;
+import io.ddp4j.tensor.backend.Backends;
+import io.ddp4j.tensor.backend.BinaryOp;
+import io.ddp4j.tensor.backend.TensorData;
+import io.ddp4j.tensor.backend.UnaryOp;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** Elementwise ops with broadcasting, and the in-place updates optimizers and DDP use. */
+public final class Elementwise {
+    private Elementwise() {}
+
+    public static String name(Enum<?> op) {
+        return op.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean needsFloat(UnaryOp op) {
+        return switch (op) {
+            case EXP, LOG, SQRT, SIGMOID, TANH, GELU, GELU_DERIVATIVE -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean differentiable(UnaryOp op) {
+        return switch (op) {
+            case STEP, SIGN, GELU_DERIVATIVE -> false;
+            default -> true;
+        };
+    }
+
+    public static Tensor unary(UnaryOp op, Tensor x) {
+        String name = name(op);
+        Checks.open(name, x);
+        if (needsFloat(op)) Checks.floatingPoint(name, x);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
+        Backends.forDevice(x.device()).unary(op, x.data(name), out.data(name));
+        if (!differentiable(op)) return out;
+        return Autograd.record(name, out, Derivatives.unary(op, x, out), x);
+    }
+
+    public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        String name = name(op);
+        Checks.compatible(name, a, b);
+        int[] shape = Checks.broadcastShapes(name, a, b);
+        Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), shape);
+        Backends.forDevice(a.device()).binary(op, Layouts.broadcastTo(a.data(name), shape), Layouts.broadcastTo(b.data(name), shape), out.data(name));
+        if (op.isComparison()) return out;
+        return Autograd.record(name, out, Derivatives.binary(op, a, b, out), a, b);
+    }
+
+    /** a op value, with value held in a 0-d tensor of a's dtype only while computing. */
+    public static Tensor binary(BinaryOp op, Tensor a, double value) {
+        String name = name(op);
+        Checks.open(name, a);
+        Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
+        try (Tensor s = scalarLike(a, value)) {
+            Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
+        }
+        if (op.isComparison()) return out;
+        return Autograd.record(name, out, Derivatives.binaryScalar(op, a, value, out), a);
+    }
+
+    /** A 0-d tensor with a's dtype and device, outside any scope (callers close it). */
+    static Tensor scalarLike(Tensor a, double value) {
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            return Creation.full(value, a.dtype(), a.device()).keep();
+        }
+    }
+
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Checks.open("where", cond, a, b);
+        if (cond.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the condition must be bool, got " + cond.describe());
+        Checks.sameDevice("where", cond, a);
+        Checks.compatible("where", a, b);
+        int[] shape = Checks.broadcastShapes("where", Checks.broadcastShapes("where", cond.shape(), a.shape()), b.shape());
+        Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
+        Backends.forDevice(a.device()).where(Layouts.broadcastTo(cond.data("where"), shape), Layouts.broadcastTo(a.data("where"), shape),
+                Layouts.broadcastTo(b.data("where"), shape), out.data("where"));
+        return Autograd.record("where", out, Derivatives.where(cond, a, b), a, b);
+    }
+
+    public static Tensor clamp(Tensor x, double min, double max) {
+        Checks.open("clamp", x);
+        if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max + " for " + x.describe());
+        Backend backend = Backends.forDevice(x.device());
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
+        try (Tensor lo = scalarLike(x, min); Tensor hi = scalarLike(x, max)) {
+            TensorData o = out.data("clamp");
+            backend.binary(BinaryOp.MAXIMUM, x.data("clamp"), Layouts.broadcastTo(lo.data("clamp"), x.shape()), o);
+            backend.binary(BinaryOp.MINIMUM, o, Layouts.broadcastTo(hi.data("clamp"), x.shape()), o);
+        }
+        return Autograd.record("clamp", out, Derivatives.clamp(x, min, max), x);
+    }
+
+    // ---------------------------------------------------------------- in place
+
+    private static TensorData writable(String op, Tensor t) {
+        if (GradMode.isEnabled() && t.requiresGrad())
+            throw new IllegalStateException(op + ": " + t.describe() + " requires grad and cannot be changed in place while grad "
+                    + "mode is on; do it inside GradMode.noGrad() (as optimizers do)");
+        TensorData d = t.data(op);
+        for (int i = 0; i < d.rank(); i++)
+            if (d.strides()[i] == 0 && d.shape()[i] > 1)
+                throw new IllegalArgumentException(op + ": cannot write into " + t.describe() + ", an expanded view whose elements share memory");
+        return d;
+    }
+
+    private static TensorData broadcastInto(String op, Tensor target, Tensor src) {
+        int[] shape = Checks.broadcastShapes(op, target, src);
+        if (!Arrays.equals(shape, target.shape()))
+            throw new IllegalArgumentException(op + ": " + src.describe() + " does not broadcast to the shape of " + target.describe());
+        return Layouts.broadcastTo(src.data(op), shape);
+    }
+
+    public static Tensor addInPlace(Tensor t, Tensor other, double alpha) {
+        Checks.compatible("addInPlace", t, other);
+        TensorData dst = writable("addInPlace", t);
+        TensorData src = broadcastInto("addInPlace", t, other);
+        Backend backend = Backends.forDevice(t.device());
+        if (alpha == 1) {
+            backend.binary(BinaryOp.ADD, dst, src, dst);
+            return t;
+        }
+        try (Tensor a = scalarLike(t, alpha); Tensor scaled = Tensor.empty(t.dtype(), t.device(), t.shape()).keep()) {
+            TensorData sd = scaled.data("addInPlace");
+            backend.binary(BinaryOp.MUL, src, Layouts.broadcastTo(a.data("addInPlace"), t.shape()), sd);
+            backend.binary(BinaryOp.ADD, dst, sd, dst);
+        }
+        return t;
+    }
+
+    public static Tensor mulInPlace(Tensor t, double value) {
+        TensorData dst = writable("mulInPlace", t);
+        try (Tensor s = scalarLike(t, value)) {
+            Backends.forDevice(t.device()).binary(BinaryOp.MUL, dst, Layouts.broadcastTo(s.data("mulInPlace"), t.shape()), dst);
+        }
+        return t;
+    }
+
+    public static Tensor fillInPlace(Tensor t, double value) {
+        Backends.forDevice(t.device()).fill(writable("fillInPlace", t), value);
+        return t;
+    }
+
+    public static Tensor copyInto(Tensor dst, Tensor src) {
+        Checks.open("copyFrom", dst, src);
+        Checks.sameDevice("copyFrom", dst, src);
+        TensorData d = writable("copyFrom", dst);
+        Backends.forDevice(dst.device()).copy(broadcastInto("copyFrom", dst, src), d);
+        return dst;
+    }
+}
