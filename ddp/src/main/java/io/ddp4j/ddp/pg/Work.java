@@ -1,0 +1,28 @@
+package io.ddp4j.ddp.pg;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A collective or point-to-point op that was issued and runs on its group's worker thread.
+ * Named {@code await} rather than PyTorch's {@code wait}: {@code Object.wait()} is final in Java
+ * and calling it by mistake would throw IllegalMonitorStateException instead of waiting.
+ */
+public interface Work {
+    /** Blocks until done, up to the group's timeout; rethrows the op's failure. */
+    void await();
+
+    /** Blocks until done, up to {@code timeout}; a timeout error names the op and its sequence number. */
+    void await(Duration timeout);
+
+    boolean isCompleted();
+
+    /** True when completed without error. */
+    boolean isSuccess();
+
+    /** The failure, once completed with one. */
+    Optional<Throwable> exception();
+
+    /** "allReduce #3 (sum, float32, 1000 elements)" */
+    String description();
+}

@@ -1,0 +1,291 @@
+package io.ddp4j.ddp.pg.tcp;
+
+import io.ddp4j.ddp.pg.ReduceOp;
+import io.ddp4j.ddp.pg.Reductions;
+import io.ddp4j.tensor.DType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The CPU algorithms. Large messages use a ring: reduce-scatter then all-gather, each step
+ * moving one chunk to the right neighbour in segments, sending the next segment before reducing
+ * the current one so the socket and the reduction overlap. Small messages (below the direct
+ * threshold) go straight to every peer in one frame: one network latency instead of 2(w-1).
+ *
+ * <p>Every rank ends with bit-identical results: the ring reduces each chunk once and then
+ * copies it, and the direct algorithm combines contributions in rank order on every rank.
+ * Every step sends at least one frame, even for empty chunks, so the fingerprint check runs on
+ * every op, including zero-element ones.
+ */
+final class Collectives {
+    private final Transport t;
+    private final long segmentBytes;
+    private final long directThresholdBytes;
+
+    Collectives(Transport t, long segmentBytes, long directThresholdBytes) {
+        this.t = t;
+        this.segmentBytes = segmentBytes;
+        this.directThresholdBytes = directThresholdBytes;
+    }
+
+    private int w() {
+        return t.size();
+    }
+
+    private int r() {
+        return t.rank();
+    }
+
+    private static int mod(int a, int w) {
+        return ((a % w) + w) % w;
+    }
+
+    private boolean direct(long bytes) {
+        return bytes < directThresholdBytes;
+    }
+
+    /** Chunk c of n elements split w ways: [c*n/w, (c+1)*n/w). */
+    private static long[] evenBounds(long n, int w) {
+        long[] b = new long[w + 1];
+        for (int c = 0; c <= w; c++) b[c] = n * c / w; // n * c cannot overflow for any buffer that fits in memory
+        return b;
+    }
+
+    private static long[] slotBounds(long slot, int w) {
+        long[] b = new long[w + 1];
+        for (int c = 0; c <= w; c++) b[c] = slot * c;
+        return b;
+    }
+
+    // ---- ring building blocks -------------------------------------------------------------
+
+    /** Number of frames that carry {@code elems} elements: at least one, so every step is checked. */
+    private long segments(long elems, long segElems) {
+        return Math.max(1, (elems + segElems - 1) / segElems);
+    }
+
+    private MemorySegment seg(MemorySegment data, long[] bounds, int chunk, long j, long segElems, int esz) {
+        long start = bounds[chunk] + j * segElems;
+        long end = Math.min(bounds[chunk + 1], start + segElems);
+        if (end <= start) return MemorySegment.NULL;
+        return data.asSlice(start * esz, (end - start) * esz);
+    }
+
+    /**
+     * One ring pass over {@code data} cut at {@code bounds}: in step s a rank sends chunk
+     * {@code sendChunk(s)} right and receives chunk {@code sendChunk(s) - 1} from the left, then
+     * reduces it in ({@code op != null}) or copies it.
+     */
+    private void ringPass(MemorySegment data, long[] bounds, DType dtype, ReduceOp op, int firstSendOffset) {
+        int w = w();
+        int right = mod(r() + 1, w);
+        int left = mod(r() - 1, w);
+        int esz = dtype.byteSize();
+        long segElems = Math.max(1, segmentBytes / esz);
+        for (int s = 0; s < w - 1; s++) {
+            int sc = mod(r() - s + firstSendOffset, w);
+            int rc = mod(sc - 1, w);
+            long nSend = segments(bounds[sc + 1] - bounds[sc], segElems);
+            long nRecv = segments(bounds[rc + 1] - bounds[rc], segElems);
+            t.send(right, seg(data, bounds, sc, 0, segElems, esz));
+            for (long j = 0; j < Math.max(nSend, nRecv); j++) {
+                if (j + 1 < nSend) t.send(right, seg(data, bounds, sc, j + 1, segElems, esz));
+                if (j < nRecv) {
+                    MemorySegment dst = seg(data, bounds, rc, j, segElems, esz);
+                    MemorySegment got = t.receive(left, dst.byteSize());
+                    if (dst.byteSize() == 0) continue;
+                    if (op == null) dst.copyFrom(got);
+                    else Reductions.reduceInto(dst, got, dtype, op, dst.byteSize() / esz);
+                }
+            }
+        }
+    }
+
+    /** After this, chunk r() of {@code data} holds the reduction over all ranks. */
+    private void ringReduceScatter(MemorySegment data, long[] bounds, DType dtype, ReduceOp op) {
+        ringPass(data, bounds, dtype, op, -1);
+    }
+
+    /** Starting with chunk r() final on each rank, every rank ends with every chunk. */
+    private void ringAllGather(MemorySegment data, long[] bounds, DType dtype) {
+        ringPass(data, bounds, dtype, null, 0);
+    }
+
+    private void divideChunk(MemorySegment data, long[] bounds, int c, DType dtype, ReduceOp op) {
+        if (op != ReduceOp.AVG) return;
+        int esz = dtype.byteSize();
+        Reductions.divide(data.asSlice(bounds[c] * esz, (bounds[c + 1] - bounds[c]) * esz), dtype, bounds[c + 1] - bounds[c], w());
+    }
+
+    /** Sends {@code data} to one peer in segments (at least one frame). */
+    private void sendSegmented(int peer, MemorySegment data, int esz) {
+        long segBytes = Math.max(1, segmentBytes / esz) * esz;
+        long off = 0;
+        do {
+            long n = Math.min(segBytes, data.byteSize() - off);
+            t.send(peer, data.asSlice(off, n));
+            off += n;
+        } while (off < data.byteSize());
+    }
+
+    private void receiveSegmented(int peer, MemorySegment into, int esz) {
+        long segBytes = Math.max(1, segmentBytes / esz) * esz;
+        long off = 0;
+        do {
+            long n = Math.min(segBytes, into.byteSize() - off);
+            MemorySegment got = t.receive(peer, n);
+            if (n > 0) into.asSlice(off, n).copyFrom(got);
+            off += n;
+        } while (off < into.byteSize());
+    }
+
+    /** {@code out = contributions[0] op contributions[1] op ...} in rank order, identical on every rank. */
+    private static void combineInRankOrder(MemorySegment out, MemorySegment[] contributions, DType dtype, ReduceOp op, long count, int w) {
+        out.copyFrom(contributions[0]);
+        for (int p = 1; p < contributions.length; p++) Reductions.reduceInto(out, contributions[p], dtype, op, count);
+        if (op == ReduceOp.AVG) Reductions.divide(out, dtype, count, w);
+    }
+
+    // ---- collectives ----------------------------------------------------------------------
+
+    void allReduce(MemorySegment data, DType dtype, long count, ReduceOp op) {
+        int w = w();
+        if (w == 1) return;
+        if (direct(data.byteSize())) {
+            for (int p = 0; p < w; p++) if (p != r()) t.send(p, data);
+            MemorySegment[] parts = new MemorySegment[w];
+            for (int p = 0; p < w; p++) parts[p] = p == r() ? data : t.receive(p, data.byteSize());
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(Math.max(1, data.byteSize()));
+                combineInRankOrder(out.asSlice(0, data.byteSize()), parts, dtype, op, count, w);
+                data.copyFrom(out.asSlice(0, data.byteSize()));
+            }
+            return;
+        }
+        long[] bounds = evenBounds(count, w);
+        ringReduceScatter(data, bounds, dtype, op);
+        divideChunk(data, bounds, r(), dtype, op);
+        ringAllGather(data, bounds, dtype);
+    }
+
+    void broadcast(MemorySegment data, DType dtype, int root) {
+        int w = w();
+        if (w == 1) return;
+        if (direct(data.byteSize())) {
+            if (r() == root) {
+                for (int p = 0; p < w; p++) if (p != root) t.send(p, data);
+            } else {
+                MemorySegment got = t.receive(root, data.byteSize());
+                data.copyFrom(got);
+            }
+            return;
+        }
+        // a pipelined chain root -> root+1 -> ...: each segment is forwarded as soon as it lands
+        int pos = mod(r() - root, w);
+        int prev = mod(r() - 1, w);
+        int next = mod(r() + 1, w);
+        int esz = dtype.byteSize();
+        long segBytes = Math.max(1, segmentBytes / esz) * esz;
+        for (long off = 0; off < data.byteSize(); off += segBytes) {
+            MemorySegment piece = data.asSlice(off, Math.min(segBytes, data.byteSize() - off));
+            if (pos > 0) piece.copyFrom(t.receive(prev, piece.byteSize()));
+            if (pos < w - 1) t.send(next, piece);
+        }
+    }
+
+    void reduce(MemorySegment data, DType dtype, long count, int root, ReduceOp op) {
+        int w = w();
+        if (w == 1) return;
+        if (direct(data.byteSize())) {
+            if (r() != root) {
+                t.send(root, data);
+                return;
+            }
+            MemorySegment[] parts = new MemorySegment[w];
+            for (int p = 0; p < w; p++) parts[p] = p == root ? data : t.receive(p, data.byteSize());
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment out = a.allocate(Math.max(1, data.byteSize())).asSlice(0, data.byteSize());
+                combineInRankOrder(out, parts, dtype, op, count, w);
+                data.copyFrom(out);
+            }
+            return;
+        }
+        // ring reduce-scatter (on a scratch copy off the root, whose buffer must stay unchanged), then gather to root
+        long[] bounds = evenBounds(count, w);
+        int esz = dtype.byteSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment work = data;
+            if (r() != root) {
+                work = a.allocate(data.byteSize(), 8);
+                work.copyFrom(data);
+            }
+            ringReduceScatter(work, bounds, dtype, op);
+            divideChunk(work, bounds, r(), dtype, op);
+            if (r() != root) {
+                sendSegmented(root, work.asSlice(bounds[r()] * esz, (bounds[r() + 1] - bounds[r()]) * esz), esz);
+            } else {
+                for (int p = 0; p < w; p++) {
+                    if (p != root) receiveSegmented(p, data.asSlice(bounds[p] * esz, (bounds[p + 1] - bounds[p]) * esz), esz);
+                }
+            }
+        }
+    }
+
+    void allGather(MemorySegment output, MemorySegment input, DType dtype, long count) {
+        int w = w();
+        int esz = dtype.byteSize();
+        long slotBytes = count * esz;
+        output.asSlice(r() * slotBytes, slotBytes).copyFrom(input);
+        if (w == 1) return;
+        if (direct(slotBytes * w)) {
+            for (int p = 0; p < w; p++) if (p != r()) t.send(p, input);
+            for (int p = 0; p < w; p++) {
+                if (p != r()) {
+                    MemorySegment got = t.receive(p, slotBytes);
+                    if (slotBytes > 0) output.asSlice(p * slotBytes, slotBytes).copyFrom(got);
+                }
+            }
+            return;
+        }
+        ringAllGather(output, slotBounds(count, w), dtype);
+    }
+
+    void reduceScatter(MemorySegment output, MemorySegment input, DType dtype, long count, ReduceOp op) {
+        int w = w();
+        int esz = dtype.byteSize();
+        long slotBytes = count * esz;
+        if (w == 1) {
+            output.copyFrom(input.asSlice(0, slotBytes));
+            return;
+        }
+        if (direct(slotBytes * w)) {
+            for (int p = 0; p < w; p++) if (p != r()) t.send(p, input.asSlice(p * slotBytes, slotBytes));
+            MemorySegment[] parts = new MemorySegment[w];
+            for (int p = 0; p < w; p++) parts[p] = p == r() ? input.asSlice(r() * slotBytes, slotBytes) : t.receive(p, slotBytes);
+            combineInRankOrder(output.asSlice(0, slotBytes), parts, dtype, op, count, w);
+            return;
+        }
+        long[] bounds = slotBounds(count, w);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment work = a.allocate(Math.max(1, input.byteSize()), 8).asSlice(0, slotBytes * w);
+            work.copyFrom(input.asSlice(0, slotBytes * w));
+            ringReduceScatter(work, bounds, dtype, op);
+            divideChunk(work, bounds, r(), dtype, op);
+            output.asSlice(0, slotBytes).copyFrom(work.asSlice(r() * slotBytes, slotBytes));
+        }
+    }
+
+    void barrier() {
+        for (int p = 0; p < w(); p++) if (p != r()) t.send(p, MemorySegment.NULL);
+        for (int p = 0; p < w(); p++) if (p != r()) t.receive(p, 0);
+    }
+
+    void send(MemorySegment data, DType dtype, int peer) {
+        sendSegmented(peer, data, dtype.byteSize());
+    }
+
+    void recv(MemorySegment data, DType dtype, int peer) {
+        receiveSegmented(peer, data, dtype.byteSize());
+    }
+}

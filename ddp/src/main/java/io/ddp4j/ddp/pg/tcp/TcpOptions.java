@@ -1,0 +1,46 @@
+package io.ddp4j.ddp.pg.tcp;
+
+import io.ddp4j.ddp.Durations;
+
+import java.time.Duration;
+
+/**
+ * Settings of the tcp backend.
+ *
+ * @param timeout              bound of every wait inside an op, and of connecting the group
+ * @param listenAddress        address this rank listens on for its peers (loopback by default)
+ * @param segmentBytes         largest frame of a ring step: the pipelining granularity
+ * @param directThresholdBytes ops on fewer bytes than this go straight to every peer, not round the ring
+ */
+public record TcpOptions(Duration timeout, String listenAddress, long segmentBytes, long directThresholdBytes) {
+    public static final long DEFAULT_SEGMENT_BYTES = 1 << 20;
+    public static final long DEFAULT_DIRECT_THRESHOLD_BYTES = 64 * 1024;
+
+    public TcpOptions {
+        Durations.requirePositive(timeout, "process group timeout");
+        if (listenAddress == null || listenAddress.isBlank()) listenAddress = "127.0.0.1";
+        if (segmentBytes < 8 || segmentBytes > Frame.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("segmentBytes must be in 8.." + Frame.MAX_PAYLOAD + ", got " + segmentBytes);
+        }
+        if (directThresholdBytes < 0 || directThresholdBytes > segmentBytes) {
+            // a direct op sends its whole buffer in one frame
+            throw new IllegalArgumentException("directThresholdBytes must be in 0..segmentBytes (" + segmentBytes + "), got " + directThresholdBytes);
+        }
+    }
+
+    public static TcpOptions defaults(Duration timeout) {
+        return new TcpOptions(timeout, "127.0.0.1", DEFAULT_SEGMENT_BYTES, DEFAULT_DIRECT_THRESHOLD_BYTES);
+    }
+
+    public TcpOptions withListenAddress(String address) {
+        return new TcpOptions(timeout, address, segmentBytes, directThresholdBytes);
+    }
+
+    public TcpOptions withSegmentBytes(long bytes) {
+        return new TcpOptions(timeout, listenAddress, bytes, Math.min(directThresholdBytes, bytes));
+    }
+
+    public TcpOptions withDirectThresholdBytes(long bytes) {
+        return new TcpOptions(timeout, listenAddress, segmentBytes, bytes);
+    }
+}

@@ -1,0 +1,480 @@
+package io.ddp4j.ddp.pg.tcp;
+
+import io.ddp4j.ddp.DistributedException;
+import io.ddp4j.ddp.Durations;
+import io.ddp4j.ddp.pg.CollectiveMismatchException;
+import io.ddp4j.ddp.pg.CompletableWork;
+import io.ddp4j.ddp.pg.HostBuffer;
+import io.ddp4j.ddp.pg.PeerFailureException;
+import io.ddp4j.ddp.pg.ProcessGroup;
+import io.ddp4j.ddp.pg.ReduceOp;
+import io.ddp4j.ddp.pg.Reductions;
+import io.ddp4j.ddp.pg.Work;
+import io.ddp4j.ddp.store.Store;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code tcp} backend: a CPU process group over a full mesh of TCP connections, Gloo-like.
+ * Ops run on one worker thread per group in issue order, so {@link Work} is asynchronous.
+ *
+ * <p>Failures are turned into exceptions that name a rank, never into hangs:
+ * <ul>
+ *   <li>a peer that dies (its socket closes without a goodbye) fails the op that needs it at once;
+ *   <li>a peer that stalls makes the waiting rank time out; before failing, that rank asks every
+ *       peer where it is (a probe answered by the peer's reader thread, even if its training
+ *       thread is stuck) and names the ranks that never reached this op;
+ *   <li>a rank that fails an op tells every peer (an abort frame), so ranks waiting on someone
+ *       else fail at once with the same explanation; after that the group is broken and every
+ *       later op fails fast.
+ * </ul>
+ */
+public final class TcpProcessGroup implements ProcessGroup {
+    private final String name;
+    private final int rank;
+    private final int size;
+    private final List<Integer> globalRanks;
+    private final TcpOptions options;
+    private final PeerLink[] links;
+    private final ExecutorService worker;
+    private final Map<Integer, Frame> probeReplies = new ConcurrentHashMap<>();
+
+    private long issuedCollectives;
+    private final long[] issuedSends;
+    private final long[] issuedRecvs;
+
+    private volatile PeerFailureException failure;
+    private volatile OpDescriptor currentOp = OpDescriptor.IDLE;
+    private volatile boolean inOp;
+    private volatile long startedCollectives;
+    private volatile boolean closed;
+
+    private TcpProcessGroup(String name, int rank, int size, List<Integer> globalRanks, TcpOptions options, SocketChannel[] channels) {
+        this.name = name;
+        this.rank = rank;
+        this.size = size;
+        this.globalRanks = List.copyOf(globalRanks);
+        this.options = options;
+        this.issuedSends = new long[size];
+        this.issuedRecvs = new long[size];
+        this.links = new PeerLink[size];
+        PeerLink.Listener listener = new LinkListener();
+        for (int p = 0; p < size; p++) {
+            if (channels[p] != null) links[p] = new PeerLink(p, channels[p], "ddp4j-tcp-" + name + "-rank" + rank + "-from" + p, listener);
+        }
+        this.worker = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-tcp-" + name + "-rank" + rank).unstarted(r));
+    }
+
+    /**
+     * Connects {@code size} ranks through {@code store} (which should be private to this group,
+     * e.g. a PrefixStore) and returns this rank's member. Blocks until every peer is connected.
+     */
+    public static TcpProcessGroup create(Store store, int rank, int size, List<Integer> globalRanks, String name, TcpOptions options) {
+        if (size < 1) throw new IllegalArgumentException("group size must be >= 1, got " + size);
+        if (rank < 0 || rank >= size) throw new IllegalArgumentException("rank " + rank + " is outside 0.." + (size - 1));
+        if (globalRanks.size() != size) throw new IllegalArgumentException("globalRanks has " + globalRanks.size() + " entries for a group of " + size);
+        SocketChannel[] channels = new TcpConnector(store, rank, size, name, options.timeout()).connect(options.listenAddress());
+        return new TcpProcessGroup(name, rank, size, globalRanks, options, channels);
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public List<Integer> globalRanks() {
+        return globalRanks;
+    }
+
+    @Override
+    public String backend() {
+        return "tcp";
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Duration timeout() {
+        return options.timeout();
+    }
+
+    // ---- issuing ops ------------------------------------------------------------------------
+
+    private void checkRank(int r, String what) {
+        if (r < 0 || r >= size) throw new IllegalArgumentException(what + " " + r + " is outside 0.." + (size - 1) + " (ranks here are ranks of group '" + name + "')");
+    }
+
+    private static void sameDtype(HostBuffer a, HostBuffer b) {
+        if (a.dtype() != b.dtype()) throw new IllegalArgumentException("input is " + b.dtype() + " but output is " + a.dtype());
+    }
+
+    private synchronized Work issueCollective(OpKind kind, ReduceOp op, HostBuffer buf, long count, int root, Consumer<Collectives> body) {
+        OpDescriptor d = new OpDescriptor(kind, ++issuedCollectives, op, buf == null ? null : buf.dtype(), count, root);
+        return submit(d, body);
+    }
+
+    private Work submit(OpDescriptor d, Consumer<Collectives> body) {
+        if (closed) throw new IllegalStateException("process group '" + name + "' on rank " + rank + " is closed; cannot start " + d.describe());
+        CompletableWork work = new CompletableWork(d.describe() + " on rank " + rank + " of group '" + name + "'", options.timeout());
+        worker.execute(() -> run(d, body, work));
+        return work;
+    }
+
+    @Override
+    public Work allReduce(HostBuffer buffer, ReduceOp op) {
+        Reductions.check(buffer.dtype(), op);
+        return issueCollective(OpKind.ALL_REDUCE, op, buffer, buffer.count(), 0,
+                c -> c.allReduce(buffer.bytes(), buffer.dtype(), buffer.count(), op));
+    }
+
+    @Override
+    public Work broadcast(HostBuffer buffer, int root) {
+        checkRank(root, "root");
+        return issueCollective(OpKind.BROADCAST, null, buffer, buffer.count(), root, c -> c.broadcast(buffer.bytes(), buffer.dtype(), root));
+    }
+
+    @Override
+    public Work reduce(HostBuffer buffer, int root, ReduceOp op) {
+        checkRank(root, "root");
+        Reductions.check(buffer.dtype(), op);
+        return issueCollective(OpKind.REDUCE, op, buffer, buffer.count(), root, c -> c.reduce(buffer.bytes(), buffer.dtype(), buffer.count(), root, op));
+    }
+
+    @Override
+    public Work allGather(HostBuffer output, HostBuffer input) {
+        sameDtype(output, input);
+        if (output.count() != input.count() * size) {
+            throw new IllegalArgumentException("allGather output must hold size * input = " + size + " * " + input.count() + " elements, got " + output.count());
+        }
+        return issueCollective(OpKind.ALL_GATHER, null, input, input.count(), 0,
+                c -> c.allGather(output.bytes(), input.bytes(), input.dtype(), input.count()));
+    }
+
+    @Override
+    public Work reduceScatter(HostBuffer output, HostBuffer input, ReduceOp op) {
+        sameDtype(output, input);
+        Reductions.check(input.dtype(), op);
+        if (input.count() != output.count() * size) {
+            throw new IllegalArgumentException("reduceScatter input must hold size * output = " + size + " * " + output.count() + " elements, got " + input.count());
+        }
+        return issueCollective(OpKind.REDUCE_SCATTER, op, output, output.count(), 0,
+                c -> c.reduceScatter(output.bytes(), input.bytes(), input.dtype(), output.count(), op));
+    }
+
+    @Override
+    public Work barrier() {
+        return issueCollective(OpKind.BARRIER, null, null, 0, 0, Collectives::barrier);
+    }
+
+    @Override
+    public Work send(HostBuffer buffer, int peer, int tag) {
+        checkRank(peer, "peer");
+        if (peer == rank) throw new IllegalArgumentException("rank " + rank + " cannot send to itself");
+        OpDescriptor d;
+        synchronized (this) {
+            d = new OpDescriptor(OpKind.SEND, ++issuedSends[peer], null, buffer.dtype(), buffer.count(), tag);
+        }
+        return submitP2p(d, peer, c -> c.send(buffer.bytes(), buffer.dtype(), peer));
+    }
+
+    @Override
+    public Work recv(HostBuffer buffer, int peer, int tag) {
+        checkRank(peer, "peer");
+        if (peer == rank) throw new IllegalArgumentException("rank " + rank + " cannot receive from itself");
+        OpDescriptor d;
+        synchronized (this) {
+            d = new OpDescriptor(OpKind.SEND, ++issuedRecvs[peer], null, buffer.dtype(), buffer.count(), tag);
+        }
+        return submitP2p(d, peer, c -> c.recv(buffer.bytes(), buffer.dtype(), peer));
+    }
+
+    private Work submitP2p(OpDescriptor d, int peer, Consumer<Collectives> body) {
+        return submit(d, body);
+    }
+
+    // ---- running ops on the worker ------------------------------------------------------------
+
+    private void run(OpDescriptor d, Consumer<Collectives> body, CompletableWork work) {
+        PeerFailureException f = failure;
+        if (f != null) {
+            work.fail(new PeerFailureException("rank " + rank + ": " + d.describe() + " not started, group '" + name + "' failed earlier: "
+                    + f.getMessage(), f.suspectRanks(), f));
+            return;
+        }
+        currentOp = d;
+        inOp = true;
+        if (d.kind() != OpKind.SEND) startedCollectives = d.seq();
+        try {
+            body.accept(new Collectives(new OpTransport(d), options.segmentBytes(), options.directThresholdBytes()));
+            work.complete();
+        } catch (PeerFailureException e) {
+            work.fail(e);
+        } catch (RuntimeException | Error e) {
+            PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + d.describe() + " failed: " + e, List.of(), e);
+            fail(pf, true);
+            work.fail(e);
+        } finally {
+            inOp = false;
+        }
+    }
+
+    /** Records the group's first failure; tells the peers when this rank detected it. */
+    private void fail(PeerFailureException e, boolean tellPeers) {
+        synchronized (this) {
+            if (failure != null) return;
+            failure = e;
+        }
+        if (!tellPeers) return;
+        String suspects = e.suspectRanks().stream().map(String::valueOf).collect(Collectors.joining(","));
+        byte[] payload = (suspects + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8);
+        for (PeerLink l : links) {
+            if (l == null || l.goneReason() != null) continue;
+            try {
+                l.write(Frame.ABORT, currentOp, 0, 0, MemorySegment.ofArray(payload));
+            } catch (IOException ignored) {
+                // that peer is gone too; it will not need the news
+            }
+        }
+    }
+
+    /** The transport of one op: numbers frames per link, checks fingerprints, bounds waits. */
+    private final class OpTransport implements Transport {
+        private final OpDescriptor op;
+        private final int frameType;
+        private final long deadline;
+        private final int[] sent = new int[size];
+        private final int[] received = new int[size];
+
+        OpTransport(OpDescriptor op) {
+            this.op = op;
+            this.frameType = op.kind() == OpKind.SEND ? Frame.P2P : Frame.DATA;
+            this.deadline = System.nanoTime() + options.timeout().toNanos();
+        }
+
+        @Override
+        public int rank() {
+            return rank;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        private void checkFailure() {
+            PeerFailureException f = failure;
+            if (f != null) {
+                throw new PeerFailureException("rank " + rank + ": " + op.describe() + " failed: " + f.getMessage(), f.suspectRanks(), f);
+            }
+        }
+
+        @Override
+        public void send(int peer, MemorySegment payload) {
+            checkFailure();
+            PeerLink l = links[peer];
+            if (l.goneReason() != null) throw peerGone(peer, l);
+            try {
+                l.write(frameType, op, sent[peer]++, 0, payload);
+            } catch (IOException e) {
+                PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + peer
+                        + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(peer), e);
+                fail(pf, true);
+                throw pf;
+            }
+        }
+
+        @Override
+        public MemorySegment receive(int peer, long bytes) {
+            PeerLink l = links[peer];
+            var queue = frameType == Frame.P2P ? l.p2p : l.collective;
+            while (true) {
+                Frame f;
+                try {
+                    f = queue.poll(Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DistributedException("rank " + rank + ": interrupted in " + op.describe(), e);
+                }
+                if (f != null) return check(peer, f, bytes);
+                checkFailure();
+                if (l.goneReason() != null && queue.isEmpty()) throw peerGone(peer, l);
+                if (System.nanoTime() - deadline >= 0 && queue.isEmpty()) {
+                    PeerFailureException pf = timedOut(peer);
+                    fail(pf, true);
+                    throw pf;
+                }
+            }
+        }
+
+        private MemorySegment check(int peer, Frame f, long bytes) {
+            int part = received[peer]++;
+            if (!f.op().equals(op)) {
+                String msg = "collective mismatch in group '" + name + "': rank " + rank + " is in " + op.describe() + " but rank " + peer
+                        + " sent data for " + f.op().describe() + "; every rank must issue the same collectives in the same order with the same sizes and dtypes";
+                CollectiveMismatchException e = new CollectiveMismatchException(msg, peer);
+                fail(e, true);
+                throw e;
+            }
+            if (f.part() != part || f.payload().length != bytes) {
+                DistributedException bug = new DistributedException("rank " + rank + ": " + op.describe() + " got frame " + f.part() + " of "
+                        + f.payload().length + " bytes from rank " + peer + ", expected frame " + part + " of " + bytes + " bytes");
+                fail(new PeerFailureException(bug.getMessage(), List.of(peer)), true);
+                throw bug;
+            }
+            return MemorySegment.ofArray(f.payload());
+        }
+
+        private PeerFailureException peerGone(int peer, PeerLink l) {
+            PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " needs rank " + peer + ", which "
+                    + l.goneReason(), List.of(peer));
+            fail(pf, true);
+            return pf;
+        }
+
+        /** Asks every peer where it is, then names the ranks that never reached this op. */
+        private PeerFailureException timedOut(int waitedFor) {
+            Map<Integer, Frame> replies = probe();
+            List<Integer> suspects = new ArrayList<>();
+            List<String> status = new ArrayList<>();
+            for (int p = 0; p < size; p++) {
+                if (p == rank) continue;
+                PeerLink l = links[p];
+                Frame reply = replies.get(p);
+                if (l.goneReason() != null) {
+                    suspects.add(p);
+                    status.add("rank " + p + " " + l.goneReason());
+                } else if (reply == null) {
+                    suspects.add(p);
+                    status.add("rank " + p + " did not answer a status probe (stopped, or its network is down)");
+                } else {
+                    boolean busy = reply.flags() == 1;
+                    String where = reply.op().describe() + (busy ? " (still in it)" : " (finished)");
+                    boolean behind = op.kind() != OpKind.SEND && reply.part() < op.seq();
+                    if (behind) {
+                        suspects.add(p);
+                        status.add("rank " + p + " has not reached " + op.kind().displayName + " #" + op.seq() + ": it is at " + where);
+                    } else if (p == waitedFor) {
+                        status.add("rank " + p + " is at " + where);
+                    }
+                }
+            }
+            String verdict;
+            if (suspects.isEmpty()) {
+                suspects.add(waitedFor);
+                verdict = "every rank has reached it, so rank " + waitedFor + " is slow or its link is stalled";
+            } else {
+                verdict = "look at rank" + (suspects.size() > 1 ? "s " + suspects : " " + suspects.getFirst())
+                        + ": stalled, crashed, or it skipped this collective";
+            }
+            return new PeerFailureException("rank " + rank + ": " + op.describe() + " in group '" + name + "' timed out after "
+                    + Durations.format(options.timeout()) + " waiting for rank " + waitedFor + "; " + String.join("; ", status) + "; " + verdict,
+                    suspects);
+        }
+
+        private Map<Integer, Frame> probe() {
+            probeReplies.clear();
+            List<Integer> asked = new ArrayList<>();
+            for (PeerLink l : links) {
+                if (l == null || l.goneReason() != null) continue;
+                try {
+                    l.write(Frame.PROBE, op, 0, 0, null);
+                    asked.add(l.peer);
+                } catch (IOException ignored) {
+                    // no answer will come; reported as silent
+                }
+            }
+            long window = Math.min(2000, Math.max(100, options.timeout().toMillis() / 2));
+            long until = System.nanoTime() + window * 1_000_000;
+            while (System.nanoTime() < until && !probeReplies.keySet().containsAll(asked)) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return Map.copyOf(probeReplies);
+        }
+    }
+
+    /** Control frames and disconnects, on the peers' reader threads. */
+    private final class LinkListener implements PeerLink.Listener {
+        @Override
+        public void onControl(PeerLink link, Frame f) {
+            switch (f.type()) {
+                case Frame.ABORT -> {
+                    String text = new String(f.payload(), StandardCharsets.UTF_8);
+                    int nl = text.indexOf('\n');
+                    List<Integer> suspects = nl <= 0 ? List.of() : Arrays.stream(text.substring(0, nl).split(",")).map(Integer::valueOf).toList();
+                    String msg = nl < 0 ? text : text.substring(nl + 1);
+                    fail(new PeerFailureException("rank " + link.peer + " aborted group '" + name + "': " + msg, suspects), false);
+                }
+                case Frame.PROBE -> {
+                    try {
+                        link.write(Frame.PROBE_REPLY, currentOp, (int) startedCollectives, inOp ? 1 : 0, null);
+                    } catch (IOException ignored) {
+                        // the prober is gone; it needs no answer
+                    }
+                }
+                case Frame.PROBE_REPLY -> probeReplies.put(link.peer, f);
+                default -> { }
+            }
+        }
+
+        @Override
+        public void onGone(PeerLink link, boolean clean, String reason) {
+            // ops that need this peer fail when they find its queue empty; nothing to do eagerly,
+            // so a peer that exits right after its last op does not fail ops it already fed
+        }
+    }
+
+    // ---- closing ------------------------------------------------------------------------------
+
+    /**
+     * Finishes the ops already issued (each bounded by the timeout), says goodbye to every peer,
+     * and waits briefly for them to close their side, so no peer mistakes this for a crash.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(options.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) worker.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            worker.shutdownNow();
+        }
+        for (PeerLink l : links) if (l != null) l.leave();
+        long until = System.nanoTime() + Math.min(5000, options.timeout().toMillis()) * 1_000_000;
+        for (PeerLink l : links) if (l != null) l.awaitEndAndClose((until - System.nanoTime()) / 1_000_000);
+    }
+
+    @Override
+    public String toString() {
+        return "TcpProcessGroup[" + name + ", rank " + rank + " of " + size + "]";
+    }
+}

@@ -1,0 +1,49 @@
+package io.ddp4j.ddp.pg.mpi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.ddp4j.bindings.mpi.Mpi;
+import io.ddp4j.ddp.pg.MpiCollectivesMain;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The mpi backend passes the same collective checks as the tcp backend, under a real mpirun
+ * (Debian's Open MPI), at world sizes 2, 3, 4 and 8: one JVM per rank.
+ */
+class MpiProcessGroupTest {
+
+    static Path mpirun() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path p = Path.of(dir, "mpirun");
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    @ParameterizedTest(name = "world {0}")
+    @ValueSource(ints = {2, 3, 4, 8})
+    void everyCollectiveMatchesTheSerialReferenceUnderMpirun(int world) throws Exception {
+        assumeTrue(Mpi.library().isLoaded(), "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)");
+        Path mpirun = mpirun();
+        assumeTrue(mpirun != null, "no mpirun on PATH");
+        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", String.valueOf(world),
+                "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"));
+        if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xss1m", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), MpiCollectivesMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "mpirun did not finish: " + out);
+        assertEquals(0, p.exitValue(), out);
+        for (int r = 0; r < world; r++) assertTrue(out.contains("ok rank " + r + " of " + world + ": "), out);
+    }
+}
