@@ -25,6 +25,8 @@ import java.util.function.Consumer;
  */
 public final class Engine {
     private static final ThreadLocal<Consumer<String>> TRACE = new ThreadLocal<>();
+    /** Callbacks queued during the backward pass running on this thread (null when none runs). */
+    private static final ThreadLocal<List<Runnable>> CALLBACKS = new ThreadLocal<>();
 
     private Engine() {}
 
@@ -38,6 +40,39 @@ public final class Engine {
         return () -> TRACE.set(previous);
     }
 
+    /**
+     * Runs {@code callback} once the backward pass running on this thread has processed every node,
+     * after its intermediate gradients are freed, in the order callbacks were queued (PyTorch's
+     * {@code queue_callback}). Meant for grad-ready hooks: DDP queues its end-of-backward step
+     * from the first hook of an iteration. Throws when no backward pass is running on this thread.
+     */
+    public static void queueCallback(Runnable callback) {
+        List<Runnable> queue = CALLBACKS.get();
+        if (queue == null) throw new IllegalStateException("queueCallback: no backward pass is running on thread " + Thread.currentThread().getName());
+        queue.add(callback);
+    }
+
+    /**
+     * The leaf tensors requiring grad that a backward pass from {@code roots} would reach, in no
+     * particular order. DDP with findUnusedParameters asks this after forward to learn, before
+     * backward starts, which parameters will get no gradient.
+     */
+    public static java.util.Set<Tensor> reachableLeaves(java.util.Collection<Tensor> roots) {
+        java.util.Set<Tensor> leaves = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        for (Tensor r : roots) {
+            Node n = r.gradFn() != null ? r.gradFn() : r.requiresGrad() ? r.gradAccumulator() : null;
+            if (n != null && seen.put(n, true) == null) stack.push(n);
+        }
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            if (n instanceof AccumulateGrad acc) leaves.add(acc.leaf());
+            for (Node next : n.next()) if (next != null && seen.put(next, true) == null) stack.push(next);
+        }
+        return leaves;
+    }
+
     public static void backward(Tensor root, Tensor gradRoot, boolean retainGraph) {
         Node rootNode = root.gradFn() != null ? root.gradFn() : root.requiresGrad() ? root.gradAccumulator() : null;
         if (rootNode == null)
@@ -46,6 +81,10 @@ public final class Engine {
         Map<Node, Integer> dependencies = countDependencies(rootNode);
         Consumer<String> trace = TRACE.get();
         List<FunctionNode> visited = new ArrayList<>();
+        List<Runnable> outerCallbacks = CALLBACKS.get();
+        List<Runnable> callbacks = new ArrayList<>();
+        CALLBACKS.set(callbacks);
+        boolean finished = false;
         try (Scope scope = Scope.open(); GradMode.Guard noGrad = GradMode.noGrad()) {
             Map<Node, Tensor> pending = new HashMap<>();
             PriorityQueue<Node> ready = new PriorityQueue<>(Comparator.comparingLong((Node n) -> n.sequence).reversed());
@@ -79,8 +118,15 @@ public final class Engine {
                     }
                 }
             }
+            finished = true;
         } finally {
             if (!retainGraph) for (FunctionNode fn : visited) fn.release();
+            if (!finished) CALLBACKS.set(outerCallbacks);
+        }
+        try (GradMode.Guard noGrad = GradMode.noGrad()) {
+            for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run(); // a callback may queue another
+        } finally {
+            CALLBACKS.set(outerCallbacks);
         }
     }
 
