@@ -32,7 +32,7 @@ public final class CompletableWork implements Work {
 
     @Override
     public void await() {
-        await(defaultTimeout);
+        await(defaultTimeout.multipliedBy(2).plusSeconds(5));
     }
 
     @Override

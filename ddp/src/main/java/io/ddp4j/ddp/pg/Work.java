@@ -9,7 +9,11 @@ import java.util.Optional;
  * and calling it by mistake would throw IllegalMonitorStateException instead of waiting.
  */
 public interface Work {
-    /** Blocks until done, up to the group's timeout; rethrows the op's failure. */
+    /**
+     * Blocks until done and rethrows the op's failure. The op bounds its own waits by the group's
+     * timeout and then fails with a message naming the missing rank; this call waits a little
+     * longer than that (twice the timeout plus five seconds) so that message is what you see.
+     */
     void await();
 
     /** Blocks until done, up to {@code timeout}; a timeout error names the op and its sequence number. */

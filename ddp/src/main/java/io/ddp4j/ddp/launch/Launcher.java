@@ -1,0 +1,217 @@
+package io.ddp4j.ddp.launch;
+
+import io.ddp4j.ddp.Distributed;
+import io.ddp4j.ddp.env.ClusterEnvironments;
+import io.ddp4j.ddp.store.TCPStore;
+import io.ddp4j.ddp.store.TCPStoreServer;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ddp4j run}: starts {@code nprocPerNode} worker JVMs with the torchrun-style variables
+ * (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT), hosts
+ * the TCPStore on node 0, prefixes each worker's output with its rank, and when one worker
+ * fails, stops the others and reports which rank failed and how. With {@code maxRestarts} the
+ * whole group is started again (the workers see DDP4J_RESTART_COUNT, and their store keys live
+ * under a fresh prefix per attempt).
+ *
+ * <p>Stopping is gentle first: the other workers get {@code exitGrace} to notice the failure
+ * through their process group and exit with their own explanation, then SIGTERM, then SIGKILL
+ * after {@code killGrace}; their child processes are stopped the same way, so nothing is left.
+ */
+public final class Launcher {
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public Launcher() {
+        this(System.out, System.err);
+    }
+
+    public Launcher(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Runs the job; returns 0 when every worker exited 0, else 1 (after the restarts are used up). */
+    public int run(LaunchOptions o) {
+        Map<String, String> base = new HashMap<>(System.getenv());
+        base.putAll(o.env());
+        String token = base.get(TCPStore.TOKEN_ENV);
+        if ((token == null || token.isEmpty()) && o.nnodes() == 1) {
+            // one node: a fresh secret that only our workers see keeps other local users out of the store
+            byte[] b = new byte[16];
+            new SecureRandom().nextBytes(b);
+            token = HexFormat.of().formatHex(b);
+            base.put(TCPStore.TOKEN_ENV, token);
+        }
+        TCPStoreServer server = null;
+        int port = o.masterPort();
+        if (o.nodeRank() == 0) {
+            server = TCPStoreServer.start(base.getOrDefault(Distributed.STORE_BIND_ENV, o.masterAddr()), o.masterPort(), token);
+            port = server.port();
+        }
+        List<Worker> running = new ArrayList<>();
+        Thread hook = Thread.ofPlatform().unstarted(() -> stopAll(running, o));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            for (int attempt = 0; ; attempt++) {
+                Failure f = runOnce(o, base, port, attempt, running);
+                if (f == null) return 0;
+                err.println("ddp4j run: " + f.summary());
+                if (attempt >= o.maxRestarts()) return 1;
+                err.println("ddp4j run: restarting all " + o.nprocPerNode() + " workers (restart " + (attempt + 1) + " of " + o.maxRestarts() + ")");
+            }
+        } finally {
+            stopAll(running, o);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is already shutting down; the hook runs anyway
+            }
+            if (server != null) server.close();
+        }
+    }
+
+    private record Failure(int rank, long pid, int exitCode, List<String> lastErrorLines, List<Integer> stopped) {
+        String summary() {
+            StringBuilder b = new StringBuilder("worker rank " + rank + " (pid " + pid + ") failed: " + Worker.describeExit(exitCode));
+            if (!lastErrorLines.isEmpty()) b.append("; its last error output: ").append(String.join(" | ", lastErrorLines));
+            if (!stopped.isEmpty()) b.append("; ranks ").append(stopped).append(" were still running and were stopped");
+            return b.toString();
+        }
+    }
+
+    private Failure runOnce(LaunchOptions o, Map<String, String> base, int port, int attempt, List<Worker> running) {
+        LinkedBlockingQueue<Worker> exited = new LinkedBlockingQueue<>();
+        synchronized (running) {
+            running.clear();
+            for (int local = 0; local < o.nprocPerNode(); local++) {
+                Worker w = start(o, base, port, attempt, local);
+                running.add(w);
+                w.process.onExit().thenRun(() -> exited.add(w));
+            }
+        }
+        int left = o.nprocPerNode();
+        while (left > 0) {
+            Worker w;
+            try {
+                w = exited.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Failure(-1, -1, 130, List.of("the launcher was interrupted"), List.of());
+            }
+            left--;
+            int code = w.process.exitValue();
+            if (code != 0) {
+                List<Integer> stopped = stopOthers(running, o, exited);
+                w.drain(1000);
+                return new Failure(w.rank, w.process.pid(), code, w.lastErrorLines(), stopped);
+            }
+            w.drain(1000);
+        }
+        return null;
+    }
+
+    private Worker start(LaunchOptions o, Map<String, String> base, int port, int attempt, int local) {
+        int rank = o.nodeRank() * o.nprocPerNode() + local;
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaExecutable());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(o.jvmArgs());
+        if (o.targetIsJar()) {
+            cmd.add("-jar");
+            cmd.add(o.target());
+        } else {
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(o.target());
+        }
+        cmd.addAll(o.args());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.putAll(base);
+        env.put("RANK", Integer.toString(rank));
+        env.put("WORLD_SIZE", Integer.toString(o.worldSize()));
+        env.put("LOCAL_RANK", Integer.toString(local));
+        env.put("LOCAL_WORLD_SIZE", Integer.toString(o.nprocPerNode()));
+        env.put("GROUP_RANK", Integer.toString(o.nodeRank()));
+        env.put("NODE_RANK", Integer.toString(o.nodeRank()));
+        env.put("MASTER_ADDR", o.masterAddr());
+        env.put("MASTER_PORT", Integer.toString(port));
+        env.put(Distributed.LAUNCHER_STORE_ENV, "1");
+        env.put(Distributed.RESTART_COUNT_ENV, Integer.toString(attempt));
+        env.put(ClusterEnvironments.LAUNCHER_MARKER, "1");
+        try {
+            return new Worker(rank, pb.start(), out, err);
+        } catch (IOException e) {
+            throw new io.ddp4j.ddp.DistributedException("cannot start worker rank " + rank + " (" + String.join(" ", cmd.subList(0, Math.min(cmd.size(), 4)))
+                    + " ...): " + e.getMessage(), e);
+        }
+    }
+
+    private static String javaExecutable() {
+        return ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    }
+
+    /** Gives the others exitGrace to exit by themselves, then stops the rest; returns the ranks it had to stop. */
+    private List<Integer> stopOthers(List<Worker> running, LaunchOptions o, LinkedBlockingQueue<Worker> exited) {
+        long until = System.nanoTime() + o.exitGrace().toNanos();
+        for (Worker w : snapshot(running)) {
+            try {
+                w.process.waitFor(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<Integer> stopped = new ArrayList<>();
+        for (Worker w : snapshot(running)) if (w.process.isAlive()) stopped.add(w.rank);
+        stopAll(running, o);
+        for (Worker w : snapshot(running)) w.drain(1000);
+        exited.clear();
+        return stopped;
+    }
+
+    private static List<Worker> snapshot(List<Worker> running) {
+        synchronized (running) {
+            return List.copyOf(running);
+        }
+    }
+
+    /** SIGTERM to every live worker and its descendants, SIGKILL after killGrace. */
+    private static void stopAll(List<Worker> running, LaunchOptions o) {
+        List<ProcessHandle> all = new ArrayList<>();
+        for (Worker w : snapshot(running)) {
+            w.process.descendants().forEach(all::add);
+            all.add(w.process.toHandle());
+        }
+        for (ProcessHandle h : all) if (h.isAlive()) h.destroy();
+        long until = System.nanoTime() + o.killGrace().toNanos();
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception timedOutOrInterrupted) {
+                h.destroyForcibly();
+            }
+        }
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // SIGKILL cannot be refused; only an unkillable (D-state) process remains, nothing more to do
+            }
+        }
+    }
+}
