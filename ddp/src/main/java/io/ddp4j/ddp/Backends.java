@@ -30,6 +30,21 @@ public final class Backends {
     static {
         register("tcp", s -> TcpProcessGroup.create(s.store(), s.rank(), s.size(), s.globalRanks(), s.name(),
                 TcpOptions.defaults(s.timeout()).withListenAddress(s.listenAddress())));
+        register("mpi", Backends::mpiGroup);
+    }
+
+    /** MPI_COMM_WORLD of the job mpirun started; it must agree with the rank and size ddp4j was given. */
+    private static ProcessGroup mpiGroup(GroupSpec s) {
+        if (s.size() != s.globalRanks().size() || !s.globalRanks().equals(java.util.stream.IntStream.range(0, s.size()).boxed().toList())) {
+            throw new UnsupportedOperationException("the mpi backend supports only the whole world as a group so far, not ranks " + s.globalRanks());
+        }
+        var pg = io.ddp4j.ddp.pg.mpi.MpiProcessGroup.world(s.timeout());
+        if (pg.rank() != s.rank() || pg.size() != s.size()) {
+            pg.close();
+            throw new IllegalStateException("mpirun made this process rank " + pg.rank() + " of " + pg.size()
+                    + " but ddp4j was told rank " + s.rank() + " of " + s.size() + ": start mpi jobs with mpirun and let ddp4j read OMPI_COMM_WORLD_*");
+        }
+        return pg;
     }
 
     private Backends() {}

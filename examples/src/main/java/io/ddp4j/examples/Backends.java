@@ -14,7 +14,7 @@ final class Backends {
         if (mpi == null || !mpi.usable()) {
             return new Status("mpi", false, "Open MPI not found (apt-get install openmpi-bin libopenmpi-dev)");
         }
-        return new Status("mpi", false, "Open MPI " + mpi.version().orElse("") + " found; the mpi process group is not in this build yet");
+        return new Status("mpi", true, "Open MPI " + mpi.version().orElse("") + "; start the job with mpirun");
     }
 
     static List<Status> statuses(List<LibraryStatus> libraries, boolean gpu) {
@@ -23,9 +23,8 @@ final class Backends {
         if (!gpu) ncclStatus = new Status("nccl", false, "needs a CUDA GPU, and none is usable");
         else if (nccl == null) ncclStatus = new Status("nccl", false, "the NCCL binding is not in this build yet");
         else if (!nccl.usable()) ncclStatus = new Status("nccl", false, nccl.problem().orElse("NCCL did not load"));
+        else if (!io.ddp4j.ddp.Backends.names().contains("nccl")) ncclStatus = new Status("nccl", false, "NCCL found, but the nccl process group is not in this build yet");
         else ncclStatus = new Status("nccl", true, "");
-        return List.of(ncclStatus,
-                new Status("tcp", false, "the tcp process group is not in this build yet"),
-                mpiStatus(libraries));
+        return List.of(ncclStatus, new Status("tcp", true, ""), mpiStatus(libraries));
     }
 }

@@ -62,7 +62,7 @@ public final class InfoCommand implements Callable<Integer> {
 
         out.println("\nBackends:");
         for (Backends.Status b : Backends.statuses(libraries, gpu)) {
-            out.printf("  %-5s %s%n", b.name(), b.usable() ? "usable" : "not usable: " + b.reason());
+            out.printf("  %-5s %s%n", b.name(), b.usable() ? "usable" + (b.reason().isEmpty() ? "" : " (" + b.reason() + ")") : "not usable: " + b.reason());
         }
         return 0;
     }
