@@ -14,7 +14,7 @@ public record LibraryStatus(String name, String soname, Optional<String> loadedF
         String soname = lib.spec().soname();
         if (!lib.isLoaded()) {
             String why = lib.failure().map(f -> f instanceof NativeLibraryNotFoundException n
-                    ? "not found: " + n.attempts().size() + " places searched (ddp4j info --verbose lists them)"
+                    ? soname + " not found in " + n.attempts().size() + " places (ddp4j info --verbose lists them)"
                     : firstLine(f.getMessage())).orElse("not loaded");
             return new LibraryStatus(name, soname, Optional.empty(), Optional.empty(), Optional.of(why));
         }

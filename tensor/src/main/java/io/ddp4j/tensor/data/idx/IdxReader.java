@@ -48,7 +48,15 @@ public final class IdxReader {
      *
      * @param source the name used in error messages (usually the file name)
      */
-    public static IdxArray read(InputStream raw, String source) throws IOException {
+    public static IdxArray read(InputStream raw, String source) {
+        try {
+            return readChecked(raw, source);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read IDX data from " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static IdxArray readChecked(InputStream raw, String source) throws IOException {
         BufferedInputStream peek = new BufferedInputStream(raw, 1 << 16);
         InputStream in = peek;
         boolean gzip = startsWithGzipMagic(peek);
