@@ -1,0 +1,80 @@
+package io.ddp4j.ddp.parallel;
+
+import io.ddp4j.tensor.Generator;
+import io.ddp4j.tensor.Scope;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.nn.CrossEntropyLoss;
+import io.ddp4j.tensor.nn.Module;
+import io.ddp4j.tensor.nn.Sequential;
+import io.ddp4j.tensor.nn.models.ReferenceModels;
+import io.ddp4j.tensor.optim.SGD;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/** Deterministic data, models and training loops for the equivalence tests. */
+final class Training {
+    static final int CLASSES = 10;
+
+    private Training() {}
+
+    /** Inputs [n, 1, 28, 28] for step {@code step}, the same on every call. */
+    static Tensor inputs(long seed, int step, int n) {
+        Random r = new Random(seed * 7919 + step);
+        float[] v = new float[n * 28 * 28];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return Tensor.fromArray(v, n, 1, 28, 28);
+    }
+
+    static Tensor targets(long seed, int step, int n) {
+        Random r = new Random(seed * 104729 + step);
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) v[i] = r.nextInt(CLASSES);
+        return Tensor.fromArray(v, n);
+    }
+
+    static Sequential model(String kind, long seed) {
+        Generator g = new Generator(seed);
+        return switch (kind) {
+            case "mlp" -> ReferenceModels.mlp(g);
+            case "cnn" -> ReferenceModels.cnn(g);
+            case "cnn-bn" -> ReferenceModels.cnnBatchNorm(g);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    /** {@code steps} SGD steps of {@code forward} on rows [from, from + n) of each step's batch of {@code batch}. */
+    static void train(Module model, Function<Tensor, Tensor> forward, int steps, int batch, int from, int n, double lr) {
+        try (SGD opt = new SGD(model.parameters(), SGD.options().lr(lr))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            for (int s = 0; s < steps; s++) {
+                try (Scope scope = Scope.open()) {
+                    Tensor x = inputs(1, s, batch).narrow(0, from, n);
+                    Tensor y = targets(1, s, batch).narrow(0, from, n);
+                    opt.zeroGrad();
+                    loss.forward(forward.apply(x), y).backward();
+                    opt.step();
+                }
+            }
+        }
+    }
+
+    static Map<String, float[]> snapshot(Module m) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        m.stateDict().forEach((k, t) -> out.put(k, t.to(io.ddp4j.tensor.DType.F32).toFloatArray()));
+        return out;
+    }
+
+    static double maxAbsDiff(Map<String, float[]> a, Map<String, float[]> b) {
+        if (!a.keySet().equals(b.keySet())) throw new AssertionError(a.keySet() + " vs " + b.keySet());
+        double max = 0;
+        for (String k : a.keySet()) {
+            float[] x = a.get(k), y = b.get(k);
+            if (x.length != y.length) throw new AssertionError(k);
+            for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+        }
+        return max;
+    }
+}
