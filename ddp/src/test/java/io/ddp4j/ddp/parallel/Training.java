@@ -3,7 +3,13 @@ package io.ddp4j.ddp.parallel;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.nn.BatchNorm2d;
+import io.ddp4j.tensor.nn.Conv2d;
 import io.ddp4j.tensor.nn.CrossEntropyLoss;
+import io.ddp4j.tensor.nn.Flatten;
+import io.ddp4j.tensor.nn.Linear;
+import io.ddp4j.tensor.nn.MaxPool2d;
+import io.ddp4j.tensor.nn.ReLU;
 import io.ddp4j.tensor.nn.Module;
 import io.ddp4j.tensor.nn.Sequential;
 import io.ddp4j.tensor.nn.models.ReferenceModels;
@@ -41,6 +47,11 @@ final class Training {
             case "mlp" -> ReferenceModels.mlp(g);
             case "cnn" -> ReferenceModels.cnn(g);
             case "cnn-bn" -> ReferenceModels.cnnBatchNorm(g);
+            // the reference CNN with batch norm at a tenth of the width, for multi-process tests on a loaded CPU
+            case "small-cnn-bn" -> new Sequential(
+                    new Conv2d(1, 4, 3, 1, 1, 1, 1, false, g), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+                    new Conv2d(4, 8, 3, 1, 1, 1, 1, false, g), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2),
+                    new Flatten(), new Linear(8 * 7 * 7, 16, true, g), new ReLU(), new Linear(16, CLASSES, true, g));
             default -> throw new IllegalArgumentException(kind);
         };
     }
