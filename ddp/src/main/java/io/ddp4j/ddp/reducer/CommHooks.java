@@ -50,11 +50,13 @@ public final class CommHooks {
     }
 
     private static CommHook compress(DType wire, String name) {
-        Map<Integer, BucketBuffer> staging = new ConcurrentHashMap<>();
+        // one set of staging buffers per reducer (DataParallel's replicas share the hook)
+        Map<CommContext, Map<Integer, BucketBuffer>> perReducer = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
         return new CommHook() {
             @Override
             public CompletableFuture<Void> reduce(CommContext ctx, GradBucket bucket) {
                 BucketBuffer full = bucket.buffer();
+                Map<Integer, BucketBuffer> staging = perReducer.computeIfAbsent(ctx, k -> new ConcurrentHashMap<>());
                 BucketBuffer half = staging.compute(bucket.index(), (k, old) -> {
                     if (old != null && old.numel() == full.numel() && old.device().equals(full.device())) return old;
                     if (old != null) old.close();

@@ -299,6 +299,7 @@ public final class Reducer implements AutoCloseable {
         }
         iteration++;
         hookSeen = false;
+        backwardStart = 0;
         next = 0;
         ready = new boolean[params.size()];
         int[] p = new int[buckets.size()];
@@ -638,8 +639,8 @@ public final class Reducer implements AutoCloseable {
 
     private void checkStall() {
         try {
-            if (!expecting || !hookSeen && backwardStart == 0) return;
             long start = backwardStart;
+            if (!expecting || start == 0) return;
             long it = iteration;
             if (start == 0 || warnedIteration == it) return;
             long ran = System.nanoTime() - start;

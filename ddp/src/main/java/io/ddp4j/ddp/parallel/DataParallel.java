@@ -1,0 +1,300 @@
+package io.ddp4j.ddp.parallel;
+
+import io.ddp4j.ddp.DistributedException;
+import io.ddp4j.ddp.pg.local.LocalProcessGroup;
+import io.ddp4j.ddp.reducer.ReducerStats;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.autograd.GradMode;
+import io.ddp4j.tensor.nn.Functional;
+import io.ddp4j.tensor.nn.Module;
+import io.ddp4j.tensor.optim.Optimizer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Data parallelism inside one process, PyTorch's {@code DataParallel} done the JVM way: several
+ * persistent replicas of a model (one per device; here several on the CPU), each driven by its
+ * own thread. A {@link #step} scatters the batch along dim 0, runs forward, loss and backward of
+ * every replica on its thread at the same time, and reduces the gradients with the same
+ * {@link io.ddp4j.ddp.reducer.Reducer} DDP uses, over an in-process {@link LocalProcessGroup}
+ * (shared memory, no sockets): each replica is a DDP rank, so buckets overlap with backward here
+ * too. The outputs are gathered (concatenated, detached) on the first replica's device.
+ *
+ * <p>Replicas are made once, by a factory that builds the same architecture, and get replica 0's
+ * parameters and buffers; they are never copied again. After backward every replica holds the
+ * same averaged gradients, and {@link #optimizer} steps every replica with its own optimizer, on
+ * its own thread, identically: the replicas stay bit-for-bit equal with no copy per step (stepping
+ * replica 0 and copying its parameters out would cost a model's worth of copies each step and
+ * serialise the optimizer on one thread).
+ *
+ * <p>The loss must be a mean over the replica's rows. With chunks of unequal size (a batch that
+ * does not divide evenly) each replica's loss is weighted by its share of the batch before
+ * backward, so the averaged gradient is still that of the mean over the whole batch.
+ */
+public final class DataParallel implements AutoCloseable {
+    private final List<Module> replicas;
+    private final List<LocalProcessGroup> groups;
+    private final List<DistributedDataParallel> ddps;
+    private final List<ExecutorService> threads;
+    private boolean closed;
+
+    /** The result of one step: the gathered output (detached) and the loss over the whole batch. */
+    public record StepResult(Tensor output, double loss) {}
+
+    private final boolean ownsFirst;
+
+    private DataParallel(List<LocalProcessGroup> groups, List<Module> replicas, boolean ownsFirst, DdpOptions options) {
+        this.groups = groups;
+        this.replicas = List.copyOf(replicas);
+        this.ownsFirst = ownsFirst;
+        int count = replicas.size();
+        List<ExecutorService> ts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int idx = i;
+            ts.add(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-dp-replica" + idx).unstarted(r)));
+        }
+        this.threads = List.copyOf(ts);
+        // DDP's construction checks the replicas agree and copies replica 0's state to the others
+        this.ddps = onEach(i -> DistributedDataParallel.wrap(this.replicas.get(i), groups.get(i), options));
+    }
+
+    /**
+     * {@code count} replicas: {@code module} itself and {@code count - 1} made by {@code factory}
+     * (same architecture; their initial values are replaced by {@code module}'s).
+     */
+    public static DataParallel create(Module module, Supplier<? extends Module> factory, int count, DdpOptions options) {
+        if (count < 1) throw new IllegalArgumentException("DataParallel needs at least one replica, got " + count);
+        List<Module> rs = new ArrayList<>();
+        rs.add(module);
+        for (int i = 1; i < count; i++) {
+            Module m = factory.get();
+            if (m == module) throw new IllegalArgumentException("DataParallel: the factory must make a new module each time");
+            m.train(module.isTraining());
+            rs.add(m);
+        }
+        return new DataParallel(LocalProcessGroup.create(count, DEFAULT_TIMEOUT, "dp"), rs, false, options);
+    }
+
+    public static DataParallel create(Module module, Supplier<? extends Module> factory, int count) {
+        return create(module, factory, count, DdpOptions.defaults());
+    }
+
+    /**
+     * {@code count} replicas, each made by {@code factory} from its replica's in-process group (so a
+     * model can hold group-wide layers: {@code pg -> SyncBatchNorm.convert(buildModel(), pg)}).
+     * Replica 0's values are copied to the others; {@link #close()} closes every replica.
+     */
+    public static DataParallel create(Function<io.ddp4j.ddp.pg.ProcessGroup, ? extends Module> factory, int count, DdpOptions options) {
+        if (count < 1) throw new IllegalArgumentException("DataParallel needs at least one replica, got " + count);
+        List<LocalProcessGroup> groups = LocalProcessGroup.create(count, DEFAULT_TIMEOUT, "dp");
+        List<Module> rs = new ArrayList<>();
+        for (int i = 0; i < count; i++) rs.add(factory.apply(groups.get(i)));
+        return new DataParallel(groups, rs, true, options);
+    }
+
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
+    /** Replica 0: the module given at creation. */
+    public Module module() {
+        return replicas.getFirst();
+    }
+
+    public List<Module> replicas() {
+        return replicas;
+    }
+
+    public int replicaCount() {
+        return replicas.size();
+    }
+
+    /** Replica 0's DDP (its reducer, stats and timelines). */
+    public DistributedDataParallel ddp(int replica) {
+        return ddps.get(replica);
+    }
+
+    public ReducerStats stats() {
+        return ddps.getFirst().stats();
+    }
+
+    /**
+     * Forward, loss and backward of every replica on its own rows of {@code input} and
+     * {@code target}, in parallel; afterwards every replica holds the gradient of the mean loss over
+     * the whole batch.
+     */
+    public StepResult step(Tensor input, Tensor target, BiFunction<Tensor, Tensor, Tensor> loss) {
+        checkOpen();
+        int total = input.size(0);
+        if (target.size(0) != total) throw new IllegalArgumentException("DataParallel: input has " + total + " rows but target has " + target.size(0));
+        int[][] chunks = chunks(total);
+        boolean grad = GradMode.isEnabled();
+        List<Object[]> parts = onEach(i -> {
+            int from = chunks[i][0], n = chunks[i][1];
+            try (GradMode.Guard g = grad ? GradMode.enableGrad() : GradMode.noGrad()) {
+                Tensor out = ddps.get(i).forward(input.narrow(0, from, n));
+                Tensor l = loss.apply(out, target.narrow(0, from, n));
+                double value = l.item();
+                double weight = (double) n * replicas.size() / total;
+                if (grad) (weight == 1 ? l : l.mul(weight)).backward();
+                Tensor kept = out.detach();
+                return new Object[]{kept, value * n / total};
+            }
+        });
+        List<Tensor> outs = new ArrayList<>();
+        double lossValue = 0;
+        for (Object[] p : parts) {
+            outs.add((Tensor) p[0]);
+            lossValue += (double) p[1];
+        }
+        Tensor gathered;
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            gathered = outs.size() == 1 ? outs.getFirst().contiguous() : Functional.cat(outs, 0);
+        }
+        if (gathered != outs.getFirst()) outs.forEach(Tensor::close);
+        return new StepResult(gathered, lossValue);
+    }
+
+    /** Forward only (no reduction prepared; run it under noGrad for inference): scatter, run, gather. */
+    public Tensor forward(Tensor input) {
+        checkOpen();
+        int total = input.size(0);
+        int[][] chunks = chunks(total);
+        List<Tensor> outs = onEach(i -> {
+            try (GradMode.Guard g = GradMode.noGrad()) {
+                return replicas.get(i).forward(input.narrow(0, chunks[i][0], chunks[i][1])).detach();
+            }
+        });
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            Tensor out = Functional.cat(outs, 0);
+            outs.forEach(Tensor::close);
+            return out;
+        }
+    }
+
+    /** Gradient accumulation on every replica: see {@link DistributedDataParallel#noSync()}. */
+    public AutoCloseable noSync() {
+        List<DistributedDataParallel.NoSync> all = ddps.stream().map(DistributedDataParallel::noSync).toList();
+        return () -> all.forEach(DistributedDataParallel.NoSync::close);
+    }
+
+    /** One optimizer per replica, made by {@code factory} from the replica's parameters, stepped together. */
+    public ReplicatedOptimizer optimizer(Function<List<Tensor>, ? extends Optimizer> factory) {
+        List<Optimizer> opts = new ArrayList<>();
+        for (Module m : replicas) opts.add(factory.apply(m.parameters()));
+        return new ReplicatedOptimizer(opts);
+    }
+
+    /** The replicas' optimizers; {@link #step()} runs each on its replica's thread. */
+    public final class ReplicatedOptimizer implements AutoCloseable {
+        private final List<Optimizer> optimizers;
+
+        private ReplicatedOptimizer(List<Optimizer> optimizers) {
+            this.optimizers = List.copyOf(optimizers);
+        }
+
+        /** Replica 0's optimizer (for its state dict and learning rate). */
+        public Optimizer primary() {
+            return optimizers.getFirst();
+        }
+
+        public List<Optimizer> all() {
+            return optimizers;
+        }
+
+        public void step() {
+            onEach(i -> {
+                optimizers.get(i).step();
+                return null;
+            });
+        }
+
+        public void zeroGrad() {
+            for (Optimizer o : optimizers) o.zeroGrad();
+        }
+
+        /** Sets the learning rate of every param group of every replica's optimizer. */
+        public void setLearningRate(double lr) {
+            for (Optimizer o : optimizers) for (var g : o.paramGroups()) g.set("lr", lr);
+        }
+
+        @Override
+        public void close() {
+            for (Optimizer o : optimizers) o.close();
+        }
+    }
+
+    private int[][] chunks(int total) {
+        int n = replicas.size();
+        if (total < n) throw new IllegalArgumentException("DataParallel: a batch of " + total + " rows cannot feed " + n + " replicas");
+        int[][] c = new int[n][2];
+        int base = total / n, extra = total % n, from = 0;
+        for (int i = 0; i < n; i++) {
+            int len = base + (i < extra ? 1 : 0);
+            c[i][0] = from;
+            c[i][1] = len;
+            from += len;
+        }
+        return c;
+    }
+
+    private interface Body<T> {
+        T run(int replica) throws Exception;
+    }
+
+    /** Runs {@code body} for every replica on its thread, waits for all; rethrows the first failure. */
+    private <T> List<T> onEach(Body<T> body) {
+        List<Future<T>> fs = new ArrayList<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            int idx = i;
+            Callable<T> c = () -> body.run(idx);
+            fs.add(threads.get(i).submit(c));
+        }
+        List<T> out = new ArrayList<>();
+        Throwable first = null;
+        for (int i = 0; i < fs.size(); i++) {
+            try {
+                out.add(fs.get(i).get());
+            } catch (ExecutionException e) {
+                if (first == null) first = e.getCause();
+                out.add(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DistributedException("DataParallel: interrupted", e);
+            }
+        }
+        if (first instanceof RuntimeException r) throw r;
+        if (first instanceof Error err) throw err;
+        if (first != null) throw new DistributedException("DataParallel: a replica failed: " + first, first);
+        return out;
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("DataParallel: closed");
+    }
+
+    /** Closes the reducers, the group, the threads and the replicas the factory made. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            onEach(i -> {
+                ddps.get(i).close();
+                return null;
+            });
+        } finally {
+            groups.forEach(LocalProcessGroup::close);
+            threads.forEach(ExecutorService::shutdownNow);
+            for (int i = ownsFirst ? 0 : 1; i < replicas.size(); i++) replicas.get(i).close();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.ddp4j.ddp.parallel;
+
+import io.ddp4j.ddp.nn.SyncBatchNorm;
+import io.ddp4j.tensor.Scope;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.nn.CrossEntropyLoss;
+import io.ddp4j.tensor.nn.Sequential;
+import io.ddp4j.tensor.optim.SGD;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class DataParallelTest {
+    @ParameterizedTest(name = "{0}, {1} replicas")
+    @CsvSource({"mlp, 2, 16", "mlp, 4, 16", "small-cnn-bn, 2, 8", "small-cnn-bn, 4, 8", "mlp, 3, 16"})
+    void replicasEndWithTheParametersOfOneProcessOnTheWholeBatch(String kind, int replicas, int batch) {
+        int steps = 20;
+        double lr = 0.05;
+        Sequential ref = Training.model(kind, 42);
+        Training.train(ref, ref::forward, steps, batch, 0, batch, lr);
+        Map<String, float[]> want = Training.snapshot(ref);
+        ref.close();
+
+        long[] seed = {100};
+        var options = DdpOptions.defaults().withBucketCaps(List.of(4_000L, 100_000L));
+        // replica 0 has the reference's initial values, the others get them from it; batch norm is synchronised over the replicas' group
+        DataParallel made = kind.endsWith("-bn")
+                ? DataParallel.create(pg -> SyncBatchNorm.convert(Training.model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), replicas, options)
+                : DataParallel.create(Training.model(kind, 42), () -> Training.model(kind, seed[0]++), replicas, options);
+        try (DataParallel dp = made; var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            for (int s = 0; s < steps; s++) {
+                try (Scope scope = Scope.open()) {
+                    opt.zeroGrad();
+                    var r = dp.step(Training.inputs(1, s, batch), Training.targets(1, s, batch), loss::forward);
+                    assertEquals(batch, r.output().size(0));
+                    opt.step();
+                }
+            }
+            for (int i = 0; i < replicas; i++) {
+                double d = Training.maxAbsDiff(want, Training.snapshot(dp.replicas().get(i)));
+                assertTrue(d < 1e-5, "replica " + i + " differs from one process by " + d);
+            }
+            assertEquals(0, Training.maxAbsDiff(Training.snapshot(dp.replicas().get(0)), Training.snapshot(dp.replicas().get(replicas - 1))),
+                    "replicas stay bit-for-bit equal");
+            assertTrue(dp.stats().iterations() == steps);
+        }
+    }
+}
