@@ -1,6 +1,7 @@
 package io.ddp4j.bindings;
 
 import io.ddp4j.bindings.loader.NativeLibrary;
+import io.ddp4j.bindings.loader.NativeLibraryNotFoundException;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -12,8 +13,10 @@ public record LibraryStatus(String name, String soname, Optional<String> loadedF
         String name = lib.spec().displayName();
         String soname = lib.spec().soname();
         if (!lib.isLoaded()) {
-            String why = lib.failure().map(Throwable::getMessage).orElse("not loaded");
-            return new LibraryStatus(name, soname, Optional.empty(), Optional.empty(), Optional.of(firstLine(why)));
+            String why = lib.failure().map(f -> f instanceof NativeLibraryNotFoundException n
+                    ? "not found: " + n.attempts().size() + " places searched (ddp4j info --verbose lists them)"
+                    : firstLine(f.getMessage())).orElse("not loaded");
+            return new LibraryStatus(name, soname, Optional.empty(), Optional.empty(), Optional.of(why));
         }
         String from = lib.path().map(Object::toString).orElse(soname);
         try {
@@ -30,6 +33,6 @@ public record LibraryStatus(String name, String soname, Optional<String> loadedF
     private static String firstLine(String s) {
         if (s == null) return "unknown error";
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl) + " (ddp4j info --verbose lists every place it looked)";
+        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -5,7 +5,7 @@ package io.ddp4j.bindings;
  * code's symbolic name and the library's own description of it.
  */
 public abstract sealed class NativeCallException extends RuntimeException
-        permits CudaException, CublasException, CudnnException, NcclException {
+        permits CudaException, CublasException, CudnnException, NcclException, MpiException {
 
     private final String call;
     private final int code;

@@ -9,6 +9,14 @@ final class Backends {
 
     record Status(String name, boolean usable, String reason) {}
 
+    private static Status mpiStatus(List<LibraryStatus> libraries) {
+        LibraryStatus mpi = libraries.stream().filter(l -> l.name().equals("Open MPI")).findFirst().orElse(null);
+        if (mpi == null || !mpi.usable()) {
+            return new Status("mpi", false, "Open MPI not found (apt-get install openmpi-bin libopenmpi-dev)");
+        }
+        return new Status("mpi", false, "Open MPI " + mpi.version().orElse("") + " found; the mpi process group is not in this build yet");
+    }
+
     static List<Status> statuses(List<LibraryStatus> libraries, boolean gpu) {
         LibraryStatus nccl = libraries.stream().filter(l -> l.name().equals("NCCL")).findFirst().orElse(null);
         Status ncclStatus;
@@ -18,6 +26,6 @@ final class Backends {
         else ncclStatus = new Status("nccl", true, "");
         return List.of(ncclStatus,
                 new Status("tcp", false, "the tcp process group is not in this build yet"),
-                new Status("mpi", false, "the mpi process group is not in this build yet"));
+                mpiStatus(libraries));
     }
 }

@@ -4,6 +4,10 @@ import io.ddp4j.bindings.LibraryStatus;
 import io.ddp4j.bindings.cuda.CudaVersions;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.loader.NativeLibrary;
+import io.ddp4j.bindings.cublas.Cublas;
+import io.ddp4j.bindings.cublas.CublasLt;
+import io.ddp4j.bindings.mpi.Mpi;
+import io.ddp4j.bindings.nccl.Nccl;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -12,12 +16,16 @@ final class Libraries {
     private Libraries() {}
 
     static List<NativeLibrary> all() {
-        return List.of(Cudart.library());
+        return List.of(Cudart.library(), Cublas.library(), CublasLt.library(), Nccl.library(), Mpi.library());
     }
 
     static List<LibraryStatus> statuses() {
         return List.of(
-                LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())));
+                LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())),
+                LibraryStatus.of(Cublas.library(), Cublas::versionString),
+                LibraryStatus.of(CublasLt.library(), CublasLt::versionString),
+                LibraryStatus.of(Nccl.library(), Nccl::versionString),
+                LibraryStatus.of(Mpi.library(), () -> Mpi.MPI_Get_library_version().replaceFirst("^Open MPI v([^,]+).*", "$1")));
     }
 
     static void printSearchFailures(PrintStream out) {

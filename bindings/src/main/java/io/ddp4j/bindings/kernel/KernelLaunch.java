@@ -102,6 +102,24 @@ public final class KernelLaunch implements AutoCloseable {
         Cudart.cudaLaunchKernel(kernel.handle(), grid, block, pointers.address(), sharedMem, stream);
     }
 
+    /** The {@code void* args[]} array as the kernel will receive it (for tests of the layout). */
+    MemorySegment argumentPointers() {
+        return pointers.asReadOnly();
+    }
+
+    /** The 8-byte slot argument {@code i} is stored in. */
+    MemorySegment argumentSlot(int i) {
+        return values.asSlice(slot(i), SLOT).asReadOnly();
+    }
+
+    MemorySegment gridDim() {
+        return grid.asReadOnly();
+    }
+
+    MemorySegment blockDim() {
+        return block.asReadOnly();
+    }
+
     @Override
     public void close() {
         if (!closed) {

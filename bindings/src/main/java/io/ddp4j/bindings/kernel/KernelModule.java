@@ -31,7 +31,7 @@ public final class KernelModule {
         if (m == null) {
             synchronized (KernelModule.class) {
                 m = instance;
-                if (m == null) instance = m = load();
+                if (m == null) instance = m = load(RESOURCE);
             }
         }
         return m;
@@ -42,17 +42,17 @@ public final class KernelModule {
         return KernelModule.class.getResource(RESOURCE) != null;
     }
 
-    private static KernelModule load() {
+    static KernelModule load(String resource) {
         byte[] image;
-        try (InputStream in = KernelModule.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = KernelModule.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("ddp4j's CUDA kernels are not in this build (" + RESOURCE
+                throw new IllegalStateException("ddp4j's CUDA kernels are not in this build (" + resource
                         + " is missing): nvcc was not found when the bindings module was built. Install the CUDA"
                         + " toolkit (nvcc, and cmake), or set CUDACXX to nvcc, then rebuild (./ddp4j build).");
             }
             image = in.readAllBytes();
         } catch (IOException e) {
-            throw new IllegalStateException("could not read " + RESOURCE + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not read " + resource + ": " + e.getMessage(), e);
         }
         // the image stays valid for the life of the process, whatever the runtime does with it
         MemorySegment code = Arena.global().allocate(image.length, 64);

@@ -14,6 +14,9 @@ public record LibrarySpec(String displayName, String soname, List<String> wheelF
     public static final LibrarySpec CUDNN = new LibrarySpec("cuDNN", "libcudnn.so.9", List.of("cudnn", "cu13"));
     public static final LibrarySpec NCCL = new LibrarySpec("NCCL", "libnccl.so.2", List.of("nccl", "cu13"));
 
+    /** Open MPI 4 or 5 as Debian packages it (openmpi-bin, libopenmpi-dev). */
+    public static final LibrarySpec MPI = new LibrarySpec("Open MPI", "libmpi.so.40", List.of());
+
     public LibrarySpec {
         if (soname == null || soname.isBlank()) throw new IllegalArgumentException("a library needs a soname");
         wheelFolders = List.copyOf(wheelFolders);

@@ -44,6 +44,10 @@ public final class NativeLibrary {
                 attempts.add(place + ": no " + spec.soname());
                 continue;
             }
+            if (!isElf(candidate)) {
+                attempts.add(place + ": found " + spec.soname() + " but it is not an ELF shared library");
+                continue;
+            }
             try {
                 SymbolLookup lookup = SymbolLookup.libraryLookup(candidate, Arena.global());
                 return new NativeLibrary(spec, lookup, candidate, null);
@@ -58,6 +62,26 @@ public final class NativeLibrary {
             attempts.add("the system dynamic loader (ld.so.cache, /etc/ld.so.conf): " + e.getMessage());
         }
         return new NativeLibrary(spec, null, null, new NativeLibraryNotFoundException(spec, attempts));
+    }
+
+    /** dlopen of a file that is not a shared library can upset the JVM, so look at its magic first. */
+    private static boolean isElf(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Like {@link #find(LibrarySpec, LibrarySearchPath)}, then re-opens the library with global
+     * symbols, for libraries whose own plugins need them (Open MPI).
+     */
+    public static NativeLibrary findGlobal(LibrarySpec spec, LibrarySearchPath search) {
+        NativeLibrary lib = find(spec, search);
+        if (lib.isLoaded()) GlobalLoad.open(lib.path);
+        return lib;
     }
 
     /** Loads {@code spec} for this process. */
@@ -86,6 +110,11 @@ public final class NativeLibrary {
     /** Throws the load failure, if any. */
     public void require() {
         if (failure != null) throw failure;
+    }
+
+    /** The address of a global variable or function of the library, 0 when absent. */
+    public long symbolAddress(String symbol) {
+        return lookup == null ? 0 : lookup.find(symbol).map(MemorySegment::address).orElse(0L);
     }
 
     public boolean has(String symbol) {

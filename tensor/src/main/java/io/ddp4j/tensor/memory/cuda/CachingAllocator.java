@@ -1,0 +1,153 @@
+package io.ddp4j.tensor.memory.cuda;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A caching allocator for one device, after PyTorch's: freed blocks stay reserved and are handed
+ * out again, so a steady training loop makes no cudaMalloc and no cudaFree.
+ * <ul>
+ *   <li>Requests are rounded to {@link SizeClasses}; a freed block waits in the free list of its
+ *       size and stream.</li>
+ *   <li>Reuse on the block's own stream is immediate: work on one stream runs in order, so the next
+ *       user cannot start before the last one finished.</li>
+ *   <li>Reuse on another stream happens only after an event: the allocator records an event on the
+ *       block's stream and makes the new stream wait for it, on the device, with no host
+ *       synchronisation. The block then belongs to the new stream.</li>
+ *   <li>When the driver is out of memory, the allocator synchronises the device, gives its whole
+ *       cache back and tries once more; then it throws {@link CudaOutOfMemoryException} with the
+ *       numbers a person needs.</li>
+ * </ul>
+ * Thread-safe (one lock; allocation is a map lookup).
+ */
+public final class CachingAllocator implements AutoCloseable {
+    private final String device;
+    private final DeviceMemoryApi api;
+    /** stream -> size -> free blocks of that size on that stream */
+    private final Map<Long, Map<Long, ArrayDeque<Block>>> free = new HashMap<>();
+    private final Map<Block, Boolean> live = new IdentityHashMap<>();
+    private long event;
+    private long allocated, reserved, peak, mallocs, frees, hits, crossStream;
+    private boolean closed;
+
+    public CachingAllocator(String device, DeviceMemoryApi api) {
+        this.device = device;
+        this.api = api;
+    }
+
+    /** A block of at least {@code bytes} for work on {@code stream}. */
+    public synchronized Block allocate(long bytes, long stream) {
+        if (closed) throw new IllegalStateException("allocate(" + bytes + ") on " + device + " after its allocator was closed");
+        long size = SizeClasses.roundUp(bytes);
+        Block b = take(stream, size);
+        if (b != null) {
+            hits++;
+        } else if ((b = takeFromAnotherStream(stream, size)) != null) {
+            crossStream++;
+        } else {
+            b = new Block(malloc(size, bytes), size, stream);
+        }
+        b.requested = bytes;
+        b.inUse = true;
+        live.put(b, Boolean.TRUE);
+        allocated += size;
+        peak = Math.max(peak, allocated);
+        return b;
+    }
+
+    /** Gives {@code block} back; it can be handed out again at once for work on its stream. */
+    public synchronized void free(Block block) {
+        if (!block.inUse || live.remove(block) == null) {
+            throw new IllegalStateException("free of " + block + " on " + device + ", which is not in use (freed twice?)");
+        }
+        block.inUse = false;
+        allocated -= block.size;
+        free.computeIfAbsent(block.stream, s -> new HashMap<>()).computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
+    }
+
+    private Block take(long stream, long size) {
+        Map<Long, ArrayDeque<Block>> bySize = free.get(stream);
+        if (bySize == null) return null;
+        ArrayDeque<Block> blocks = bySize.get(size);
+        return blocks == null ? null : blocks.poll();
+    }
+
+    /** A free block of this size on another stream, handed over after an event (device-side wait). */
+    private Block takeFromAnotherStream(long stream, long size) {
+        for (var e : free.entrySet()) {
+            if (e.getKey() == stream) continue;
+            ArrayDeque<Block> blocks = e.getValue().get(size);
+            if (blocks == null || blocks.isEmpty()) continue;
+            Block b = blocks.poll();
+            if (event == 0) event = api.createEvent();
+            // the event marks the end of everything enqueued on the old stream, its last use included;
+            // the new stream waits for it, and the wait keeps that record even if the event is recorded again
+            api.recordEvent(event, b.stream);
+            api.streamWaitEvent(stream, event);
+            b.stream = stream;
+            return b;
+        }
+        return null;
+    }
+
+    private long malloc(long size, long requested) {
+        long p = api.tryMalloc(size);
+        if (p == 0) {
+            emptyCache();
+            p = api.tryMalloc(size);
+        }
+        if (p == 0) throw outOfMemory(size, requested);
+        mallocs++;
+        reserved += size;
+        return p;
+    }
+
+    private CudaOutOfMemoryException outOfMemory(long size, long requested) {
+        long[] info = api.memInfo();
+        return new CudaOutOfMemoryException(String.format(
+                "CUDA out of memory on %s: tried to allocate %s (%d bytes requested); ddp4j has %s allocated and %s reserved"
+                        + " (%s cached, already given back and retried); the driver reports %s free of %s total."
+                        + " Use a smaller batch, free tensors sooner (Scope), or check what else uses this GPU.",
+                device, Bytes.format(size), requested, Bytes.format(allocated), Bytes.format(reserved),
+                Bytes.format(reserved - allocated), Bytes.format(info[0]), Bytes.format(info[1])), requested);
+    }
+
+    /** Gives every cached (free) block back to the driver, after the device finished its work. */
+    public synchronized void emptyCache() {
+        if (free.values().stream().allMatch(m -> m.values().stream().allMatch(ArrayDeque::isEmpty))) return;
+        api.synchronize();
+        for (Map<Long, ArrayDeque<Block>> bySize : free.values()) {
+            for (Iterator<ArrayDeque<Block>> it = bySize.values().iterator(); it.hasNext(); ) {
+                for (Block b : it.next()) {
+                    api.free(b.address);
+                    frees++;
+                    reserved -= b.size;
+                }
+                it.remove();
+            }
+        }
+        free.clear();
+    }
+
+    public synchronized AllocatorStats stats() {
+        return new AllocatorStats(allocated, reserved, peak, mallocs, frees, hits, crossStream);
+    }
+
+    /** Starts a new peak measurement from what is allocated now. */
+    public synchronized void resetPeak() {
+        peak = allocated;
+    }
+
+    /** Frees the cache; blocks still in use are the caller's leak and are left alone. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        emptyCache();
+        if (event != 0) api.destroyEvent(event);
+        event = 0;
+        closed = true;
+    }
+}
