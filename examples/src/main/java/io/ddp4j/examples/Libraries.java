@@ -6,6 +6,7 @@ import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.loader.NativeLibrary;
 import io.ddp4j.bindings.cublas.Cublas;
 import io.ddp4j.bindings.cublas.CublasLt;
+import io.ddp4j.bindings.cudnn.Cudnn;
 import io.ddp4j.bindings.mpi.Mpi;
 import io.ddp4j.bindings.nccl.Nccl;
 import java.io.PrintStream;
@@ -16,7 +17,7 @@ final class Libraries {
     private Libraries() {}
 
     static List<NativeLibrary> all() {
-        return List.of(Cudart.library(), Cublas.library(), CublasLt.library(), Nccl.library(), Mpi.library());
+        return List.of(Cudart.library(), Cublas.library(), CublasLt.library(), Cudnn.library(), Nccl.library(), Mpi.library());
     }
 
     static List<LibraryStatus> statuses() {
@@ -24,6 +25,7 @@ final class Libraries {
                 LibraryStatus.of(Cudart.library(), () -> CudaVersions.format(Cudart.cudaRuntimeGetVersion())),
                 LibraryStatus.of(Cublas.library(), Cublas::versionString),
                 LibraryStatus.of(CublasLt.library(), CublasLt::versionString),
+                LibraryStatus.of(Cudnn.library(), Cudnn::versionString),
                 LibraryStatus.of(Nccl.library(), Nccl::versionString),
                 LibraryStatus.of(Mpi.library(), () -> Mpi.MPI_Get_library_version().replaceFirst("^Open MPI v([^,]+).*", "$1")));
     }
