@@ -25,6 +25,20 @@ __device__ inline T ddp4j_java_pow(T x, T y) {
   return pow(x, y);
 }
 
+// Integer dtypes: an integral exponent in [0, 64] by repeated squaring, exact while the result
+// stays below 2^53 (as Java's Math.pow is); anything else through pow.
+__device__ inline double ddp4j_int_pow(double x, double y) {
+  if (y >= 0.0 && y <= 64.0 && y == floor(y)) {
+    double r = 1.0, b = x;
+    for (int e = (int)y; e > 0; e >>= 1) {
+      if (e & 1) r *= b;
+      b *= b;
+    }
+    if (fabs(r) < 9007199254740992.0) return r;
+  }
+  return ddp4j_java_pow(x, y);
+}
+
 template <typename T>
 __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
   switch (op) {
@@ -45,11 +59,15 @@ __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
 
 DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
   const bool f = ddp4j_is_float32ish(p.a.dtype) && ddp4j_is_float32ish(p.b.dtype);
+  const bool ints = p.a.dtype >= DT_I32 && p.b.dtype >= DT_I32;
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
     if (f) {
       float r = ddp4j_binary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
+    } else if (p.op == B_POW && ints) {
+      double r = ddp4j_int_pow(ddp4j_load(p.a.ptr, p.a.dtype, off.a), ddp4j_load(p.b.ptr, p.b.dtype, off.b));
+      ddp4j_store(p.out.ptr, p.out.dtype, off.o, r);
     } else {
       double r = ddp4j_binary_op<double>(p.op, ddp4j_load(p.a.ptr, p.a.dtype, off.a), ddp4j_load(p.b.ptr, p.b.dtype, off.b));
       ddp4j_store(p.out.ptr, p.out.dtype, off.o, r);
