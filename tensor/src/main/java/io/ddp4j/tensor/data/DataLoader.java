@@ -2,6 +2,7 @@ package io.ddp4j.tensor.data;
 
 import io.ddp4j.tensor.Tensor;
 
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -21,8 +22,9 @@ import java.util.function.UnaryOperator;
  * }</pre>
  * Batch k of a pass is made from the k-th index list only, so a pass is the same for a given seed
  * and epoch whatever the number of workers or their timing. One pass runs at a time: starting a
- * new one ends the previous one (which is what breaking out of a for-each loop needs), and closing
- * the loader ends it too, so worker threads never outlive their use.
+ * new one ends the previous one, closing the loader ends it too, and a pass left by a
+ * {@code break} stops its workers once it is garbage collected, so worker threads never outlive
+ * their use. Close the loader (or the {@link BatchIterator}) to stop them at once.
  *
  * <p>With {@code shuffle}, pass i uses epoch i unless {@link #setEpoch} chose one; a sampler given
  * by the caller keeps the epoch the caller sets (through {@link #setEpoch} or the sampler itself).
@@ -37,7 +39,8 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final int prefetchFactor;
     private final boolean ownsShuffle;
     private long nextEpoch;
-    private BatchIterator current;
+    /** Weak, so a pass abandoned by a break is collected and its Cleaner stops the workers. */
+    private WeakReference<BatchIterator> current = new WeakReference<>(null);
     private boolean closed;
 
     private DataLoader(Builder b, Function<int[], Batch> fetch) {
@@ -84,18 +87,24 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     @Override
     public synchronized BatchIterator iterator() {
         if (closed) throw new IllegalStateException("the DataLoader is closed");
-        if (current != null) current.close();
+        closeCurrent();
         if (ownsShuffle) batchSampler.sampler().setEpoch(nextEpoch++);
-        current = new BatchIterator(batchSampler.batches(), fetch, numWorkers, prefetchFactor);
-        return current;
+        BatchIterator pass = new BatchIterator(batchSampler.batches(), fetch, numWorkers, prefetchFactor);
+        current = new WeakReference<>(pass);
+        return pass;
     }
 
     /** Ends the running pass (stopping its workers); the loader cannot be used afterwards. Idempotent. */
     @Override
     public synchronized void close() {
         closed = true;
-        if (current != null) current.close();
-        current = null;
+        closeCurrent();
+    }
+
+    private void closeCurrent() {
+        BatchIterator pass = current.get();
+        if (pass != null) pass.close();
+        current = new WeakReference<>(null);
     }
 
     /** Options, PyTorch's names and defaults (batch size 1, no shuffle, no workers, prefetch factor 2). */

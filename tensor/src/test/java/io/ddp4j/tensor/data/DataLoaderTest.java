@@ -173,18 +173,39 @@ class DataLoaderTest {
     }
 
     @Test
-    void breakingOutAndClosingTheLoaderStopsTheWorkers() throws InterruptedException {
+    void closingTheLoaderStopsARunningPassAtOnce() throws InterruptedException {
         assertNoWorkersLeft();
         DataLoader loader = DataLoader.builder(new SlowDataset(dataset)).batchSize(2).numWorkers(3).prefetchFactor(4).build();
+        BatchIterator pass = loader.iterator();
+        pass.next().close();
+        pass.next().close();
+        assertEquals(3, workerThreads().size(), "workers are still ahead of the consumer");
+        loader.close();
+        assertNoWorkersLeft();
+        assertFalse(pass.hasNext(), "the pass ended with the loader");
+        assertThrows(IllegalStateException.class, loader::iterator);
+    }
+
+    /** Takes two batches and breaks out; the pass becomes unreachable when this returns. */
+    private static void takeTwoAndBreak(DataLoader loader) {
         int seen = 0;
         for (Batch b : loader) {
             b.close();
             if (++seen == 2) break;
         }
-        assertFalse(workerThreads().isEmpty(), "workers are still ahead of the consumer after the break");
-        loader.close();
-        assertNoWorkersLeft();
-        assertThrows(IllegalStateException.class, loader::iterator);
+    }
+
+    @Test
+    void aPassLeftByABreakStopsItsWorkersOnceCollected() throws InterruptedException {
+        try (DataLoader loader = DataLoader.builder(dataset).batchSize(2).numWorkers(2).build()) {
+            takeTwoAndBreak(loader);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!workerThreads().isEmpty() && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(20);
+            }
+            assertEquals(Set.of(), workerThreads(), "the Cleaner of the abandoned pass stopped its workers");
+        }
     }
 
     @Test
