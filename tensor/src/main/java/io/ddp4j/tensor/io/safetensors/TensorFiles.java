@@ -37,6 +37,11 @@ public final class TensorFiles {
         }
     }
 
+    /** {@link #save(Path, Map, Map)} with PyTorch's usual metadata, {"format": "pt"}. */
+    public static void save(Path file, Map<String, Tensor> tensors) {
+        save(file, tensors, Map.of("format", "pt"));
+    }
+
     /** Every tensor of {@code file} as a CPU tensor of its own (nothing stays mapped), in file order. */
     public static Map<String, Tensor> load(Path file) {
         requireLittleEndian();
