@@ -16,6 +16,9 @@ import torch
 import torch.nn as nn
 
 
+MEAN, STD = 0.2860, 0.3530  # FashionMnistDataset.MEAN / STD: the training images' mean and deviation
+
+
 def read_idx(path):
     opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
     with opener(path, "rb") as f:
@@ -35,7 +38,7 @@ def find(folder, stem):
 
 def load(folder, split):
     prefix = "train" if split == "train" else "t10k"
-    x = read_idx(find(folder, f"{prefix}-images-idx3-ubyte")).float().div_(255).unsqueeze(1)
+    x = read_idx(find(folder, f"{prefix}-images-idx3-ubyte")).float().div_(255).sub_(MEAN).div_(STD).unsqueeze(1)
     y = read_idx(find(folder, f"{prefix}-labels-idx1-ubyte")).long()
     return x, y
 
