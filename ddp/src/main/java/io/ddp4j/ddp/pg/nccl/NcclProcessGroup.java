@@ -166,9 +166,16 @@ public final class NcclProcessGroup implements ProcessGroup {
      */
     public static NcclProcessGroup create(Store store, int rank, int size, List<Integer> globalRanks, String name, Duration timeout,
                                           Map<String, String> env) {
+        return create(store, rank, size, globalRanks, name, timeout, timeout, env);
+    }
+
+    /** {@link #create(Store, int, int, List, String, Duration, Map)} with its own bound for init (tests use a tiny collective timeout). */
+    static NcclProcessGroup create(Store store, int rank, int size, List<Integer> globalRanks, String name, Duration initTimeout,
+                                   Duration collectiveTimeout, Map<String, String> env) {
         if (size < 1) throw new IllegalArgumentException("group size must be >= 1, got " + size);
         if (rank < 0 || rank >= size) throw new IllegalArgumentException("rank " + rank + " is outside 0.." + (size - 1));
-        Durations.requirePositive(timeout, "collective timeout");
+        Durations.requirePositive(initTimeout, "init timeout");
+        Durations.requirePositive(collectiveTimeout, "collective timeout");
         Optional<String> unusable = whyUnusable();
         if (unusable.isPresent()) {
             String why = "the nccl backend cannot run on this machine: " + unusable.get()
@@ -183,19 +190,19 @@ public final class NcclProcessGroup implements ProcessGroup {
             if (rank == 0) UniqueIdExchange.publishFailure(store, name, e.getMessage());
             throw e;
         }
-        NcclUniqueId id = UniqueIdExchange.exchange(store, name, rank, Nccl::ncclGetUniqueId, timeout);
+        NcclUniqueId id = UniqueIdExchange.exchange(store, name, rank, Nccl::ncclGetUniqueId, initTimeout);
         CudaNcclDriver driver;
         try {
-            driver = CudaNcclDriver.init(device, size, rank, id, "ddp4j:" + name, timeout);
+            driver = CudaNcclDriver.init(device, size, rank, id, "ddp4j:" + name, initTimeout);
         } catch (NcclTimeoutException e) {
             throw new DistributedTimeoutException("rank " + rank + " of nccl group '" + name + "' (cuda:" + device
-                    + "): the communicator was not ready within " + Durations.format(timeout) + "; some rank did not join. " + e.getMessage(), e);
+                    + "): the communicator was not ready within " + Durations.format(initTimeout) + "; some rank did not join. " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new DistributedException("rank " + rank + " of nccl group '" + name + "' (cuda:" + device
                     + ") could not create its NCCL communicator: " + e.getMessage(), e);
         }
         try {
-            return new NcclProcessGroup(name, globalRanks, driver, timeout, System::nanoTime, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_SLOTS);
+            return new NcclProcessGroup(name, globalRanks, driver, collectiveTimeout, System::nanoTime, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_SLOTS);
         } catch (RuntimeException e) {
             driver.abort();
             throw e;
@@ -524,7 +531,7 @@ public final class NcclProcessGroup implements ProcessGroup {
 
     private RuntimeException enqueueFailed(NcclWork w, RuntimeException e) {
         NcclAbortedException f = failure;
-        if (f != null && (e instanceof IllegalStateException) && e.getCause() == f) {
+        if (f != null) { // the watchdog aborted the communicator under this enqueue
             w.fail(f);
             return new IllegalStateException(w.description() + " could not be enqueued: the group was aborted meanwhile: " + f.getMessage(), f);
         }
@@ -648,6 +655,11 @@ public final class NcclProcessGroup implements ProcessGroup {
     }
 
     private void watch(long intervalNanos) {
+        try {
+            driver.makeCurrent(); // its event queries then run in the group's device context
+        } catch (RuntimeException ignored) {
+            // the queries work without it; the first poll reports a real device failure
+        }
         while (!closed && failure == null) {
             try {
                 watchdogPoll();
