@@ -31,6 +31,8 @@ public final class Backends {
         register("tcp", s -> TcpProcessGroup.create(s.store(), s.rank(), s.size(), s.globalRanks(), s.name(),
                 TcpOptions.defaults(s.timeout()).withListenAddress(s.listenAddress())));
         register("mpi", Backends::mpiGroup);
+        // always registered, so a machine without NCCL or a GPU gets NcclProcessGroup's explanation, not "unknown backend"
+        register("nccl", io.ddp4j.ddp.pg.nccl.NcclProcessGroup::create);
     }
 
     /** MPI_COMM_WORLD of the job mpirun started; it must agree with the rank and size ddp4j was given. */

@@ -13,6 +13,14 @@ public final class Generator {
         this.seed = seed;
     }
 
+    /** A generator that continues where one with {@code seed} stood at {@code offset} (checkpoint resume). */
+    public static Generator at(long seed, long offset) {
+        if (offset < 0) throw new IllegalArgumentException("a generator offset is >= 0, got " + offset);
+        Generator g = new Generator(seed);
+        g.offset = offset;
+        return g;
+    }
+
     public long seed() {
         return seed;
     }

@@ -19,7 +19,15 @@ public record HostBuffer(MemorySegment segment, DType dtype, long count) {
             throw new IllegalArgumentException(count + " " + dtype + " elements need " + need + " bytes but the segment has " + segment.byteSize());
         }
         if (segment.isReadOnly()) throw new IllegalArgumentException("collectives write into their buffers; the segment is read-only");
+        if (!segment.isAccessibleBy(OTHER_THREAD)) {
+            throw new IllegalArgumentException("the buffer's memory is confined to thread " + Thread.currentThread().getName()
+                    + " (Arena.ofConfined()), but collectives run on the group's own thread: allocate it with Arena.ofShared(),"
+                    + " Arena.ofAuto() or Arena.global()");
+        }
     }
+
+    /** A thread that is not the caller: memory it may not touch is memory the group's thread may not touch. */
+    private static final Thread OTHER_THREAD = new Thread(() -> {}, "ddp4j-access-probe");
 
     public static HostBuffer allocate(Arena arena, DType dtype, long count) {
         return new HostBuffer(arena.allocate(Math.max(1, count * dtype.byteSize()), 8), dtype, count);

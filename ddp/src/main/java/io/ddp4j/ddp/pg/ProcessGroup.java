@@ -46,6 +46,46 @@ public interface ProcessGroup extends AutoCloseable {
 
     Work recv(HostBuffer buffer, int peer, int tag);
 
+    // ---- CUDA device buffers -----------------------------------------------------------------
+    //
+    // The same ops on device memory. GPU backends (nccl) implement them; the host backends (tcp,
+    // mpi) keep these defaults, which refuse. The order they run in relative to the caller's GPU
+    // work is the backend's to define (nccl: after the work already enqueued on the caller's
+    // current CUDA stream). Same shapes and rules as the HostBuffer versions above.
+
+    default Work allReduce(DeviceBuffer buffer, ReduceOp op) {
+        throw hostOnly("allReduce");
+    }
+
+    default Work broadcast(DeviceBuffer buffer, int root) {
+        throw hostOnly("broadcast");
+    }
+
+    default Work reduce(DeviceBuffer buffer, int root, ReduceOp op) {
+        throw hostOnly("reduce");
+    }
+
+    default Work allGather(DeviceBuffer output, DeviceBuffer input) {
+        throw hostOnly("allGather");
+    }
+
+    default Work reduceScatter(DeviceBuffer output, DeviceBuffer input, ReduceOp op) {
+        throw hostOnly("reduceScatter");
+    }
+
+    default Work send(DeviceBuffer buffer, int peer, int tag) {
+        throw hostOnly("send");
+    }
+
+    default Work recv(DeviceBuffer buffer, int peer, int tag) {
+        throw hostOnly("recv");
+    }
+
+    private UnsupportedOperationException hostOnly(String op) {
+        return new UnsupportedOperationException("backend " + backend() + " works on host buffers: " + op
+                + " of a DeviceBuffer needs the nccl backend (or copy the data to a HostBuffer first)");
+    }
+
     /** Leaves the group: peers see a clean departure, not a crash. Idempotent. */
     @Override
     void close();

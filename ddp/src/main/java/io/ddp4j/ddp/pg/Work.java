@@ -27,6 +27,16 @@ public interface Work {
     /** The failure, once completed with one. */
     Optional<Throwable> exception();
 
+    /**
+     * Makes CUDA stream {@code stream} wait for this work without blocking the host, so GPU work
+     * enqueued there afterwards sees its result (what DDP does at the end of backward). GPU
+     * backends enqueue a wait on the work's completion event; this default, for host backends,
+     * whose result is in host memory once done, simply {@link #await()}s.
+     */
+    default void awaitOnStream(long stream) {
+        await();
+    }
+
     /** "allReduce #3 (sum, float32, 1000 elements)" */
     String description();
 }

@@ -98,11 +98,11 @@ class StateDictTest {
     }
 
     @Test
-    void movingToADeviceWithoutABackendFailsClearlyAndLeavesTheModuleAsItWas() {
+    void movingToAnUnusableDeviceFailsClearlyAndLeavesTheModuleAsItWas() {
         try (Sequential model = ReferenceModels.mlp(new Generator(1))) {
             Tensor before = model.stateDict().get("1.weight");
             var e = assertThrows(IllegalStateException.class, () -> model.to(Device.cuda(0)));
-            assertTrue(e.getMessage().contains("no backend for device cuda:0"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("cannot use cuda:0: "), e.getMessage()); // names why (no GPU here)
             assertSame(before, model.stateDict().get("1.weight"));
             assertFalse(before.isClosed());
             assertSame(model, model.to(Device.CPU), "moving to the device it is on is a no-op");

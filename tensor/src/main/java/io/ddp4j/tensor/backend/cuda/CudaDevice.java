@@ -1,0 +1,176 @@
+package io.ddp4j.tensor.backend.cuda;
+
+import io.ddp4j.bindings.cublas.CublasHandle;
+import io.ddp4j.bindings.cuda.Cudart;
+import io.ddp4j.bindings.kernel.Kernel;
+import io.ddp4j.bindings.kernel.KernelModule;
+import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.memory.cuda.AllocatorStats;
+import io.ddp4j.tensor.memory.cuda.Block;
+import io.ddp4j.tensor.memory.cuda.CachingAllocator;
+import io.ddp4j.tensor.memory.cuda.CudaDeviceMemory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything the CUDA backend keeps per device: a compute stream (every op is enqueued there), a
+ * copy stream (host transfers), the caching allocator, a cuBLAS handle bound to the compute
+ * stream with its own workspace, a pinned staging pool, the device-side error slot kernels report
+ * bad indices into, and one reusable kernel launch. Order between the two streams is kept with
+ * events; the host waits only in {@link #toHost}, and counts each wait in {@link #hostSyncs()}.
+ */
+final class CudaDevice implements AutoCloseable {
+    /** cuBLAS's workspace: 32 MiB, what NVIDIA recommends for Hopper. */
+    static final long CUBLAS_WORKSPACE = 32L << 20;
+    private static final long ERROR_SLOT_BYTES = 32;
+
+    final Device device;
+    final int index;
+    final long compute;
+    final long copy;
+    final CachingAllocator allocator;
+    final StructLaunch launch = new StructLaunch();
+    private final PinnedPool pinned = new PinnedPool();
+    private final long computeMark, copyMark;
+    private final Block errorSlot;
+    private final EnumMap<TensorKernel, Kernel> kernels = new EnumMap<>(TensorKernel.class);
+    private final AtomicLong hostSyncs = new AtomicLong();
+    private CublasHandle cublas;
+    private Block cublasWorkspace;
+    private boolean closed;
+
+    CudaDevice(Device device) {
+        this.device = device;
+        this.index = device.index();
+        Cudart.cudaSetDevice(index);
+        this.compute = Cudart.cudaStreamCreateWithPriority(Cudart.cudaStreamNonBlocking, 0);
+        this.copy = Cudart.cudaStreamCreateWithPriority(Cudart.cudaStreamNonBlocking, 0);
+        this.computeMark = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDisableTiming);
+        this.copyMark = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDisableTiming);
+        this.allocator = new CachingAllocator(device.toString(), new CudaDeviceMemory(index));
+        this.errorSlot = allocator.allocate(ERROR_SLOT_BYTES, compute);
+        Cudart.cudaMemsetAsync(errorSlot.address(), 0, ERROR_SLOT_BYTES, compute);
+    }
+
+    /** Makes this device current on the calling thread (the runtime keeps one per thread). */
+    void enter() {
+        if (closed) throw new IllegalStateException("the CUDA backend for " + device + " was closed");
+        if (Cudart.cudaGetDevice() != index) Cudart.cudaSetDevice(index);
+    }
+
+    Kernel kernel(TensorKernel k) {
+        Kernel kernel = kernels.get(k);
+        if (kernel == null) {
+            kernel = KernelModule.get().kernel(k.symbol);
+            kernels.put(k, kernel);
+        }
+        return kernel;
+    }
+
+    /** Address of the int64[4] error slot the index-checking kernels write into. */
+    long errorSlot() {
+        return errorSlot.address();
+    }
+
+    /** cuBLAS on the compute stream with its workspace from the caching allocator, made on first use. */
+    long cublas() {
+        if (cublas == null) {
+            CublasHandle h = CublasHandle.create();
+            cublasWorkspace = allocator.allocate(CUBLAS_WORKSPACE, compute);
+            h.setStream(compute);
+            h.setWorkspace(cublasWorkspace.address(), CUBLAS_WORKSPACE);
+            cublas = h;
+        }
+        return cublas.handle();
+    }
+
+    /** Device memory for work on the compute stream. */
+    Block allocate(long bytes) {
+        return allocator.allocate(Math.max(bytes, 1), compute);
+    }
+
+    void free(Block b) {
+        allocator.free(b);
+    }
+
+    /** Makes {@code waiter} wait, on the device, for everything enqueued on {@code signaller} so far. */
+    private void order(long signaller, long event, long waiter) {
+        Cudart.cudaEventRecord(event, signaller);
+        Cudart.cudaStreamWaitEvent(waiter, event, 0);
+    }
+
+    /**
+     * Copies {@code bytes} dense host bytes to device address {@code dst} on the copy stream,
+     * through a pinned buffer; the compute stream waits for the copy, and the copy for the compute
+     * stream's earlier work (the destination may have been in use there). Does not block.
+     */
+    void upload(MemorySegment src, long dst, long bytes) {
+        PinnedPool.Buffer buf = pinned.acquire(bytes);
+        MemorySegment.copy(src, 0, buf.segment, 0, bytes);
+        order(compute, computeMark, copy);
+        Cudart.cudaMemcpyAsync(dst, buf.address, bytes, Cudart.cudaMemcpyHostToDevice, copy);
+        pinned.release(buf, copy);
+        order(copy, copyMark, compute);
+    }
+
+    /**
+     * Copies {@code bytes} from device address {@code src} into host memory after all work
+     * enqueued so far on the compute stream, and waits for it: the one place the host blocks.
+     * Throws a kernel's index error, if one was reported since the last check.
+     */
+    void download(long src, MemorySegment dst, long bytes) {
+        PinnedPool.Buffer buf = pinned.acquire(bytes + ERROR_SLOT_BYTES);
+        order(compute, computeMark, copy);
+        Cudart.cudaMemcpyAsync(buf.address, src, bytes, Cudart.cudaMemcpyDeviceToHost, copy);
+        long errAt = buf.address + ((bytes + 7) & ~7L);
+        Cudart.cudaMemcpyAsync(errAt, errorSlot.address(), ERROR_SLOT_BYTES, Cudart.cudaMemcpyDeviceToHost, copy);
+        Cudart.cudaEventRecord(copyMark, copy);
+        hostSyncs.incrementAndGet();
+        Cudart.cudaEventSynchronize(copyMark);
+        MemorySegment.copy(buf.segment, 0, dst, 0, bytes);
+        MemorySegment err = buf.segment.asSlice(errAt - buf.address, ERROR_SLOT_BYTES);
+        long code = err.get(ValueLayout.JAVA_LONG, 0);
+        if (code != 0) {
+            long pos = err.get(ValueLayout.JAVA_LONG, 8), value = err.get(ValueLayout.JAVA_LONG, 16), limit = err.get(ValueLayout.JAVA_LONG, 24);
+            Cudart.cudaMemsetAsync(errorSlot.address(), 0, ERROR_SLOT_BYTES, compute);
+            throw new IndexOutOfBoundsException(KernelErrors.describe(device, code, pos, value, limit));
+        }
+    }
+
+    /** Host waits so far (only reading values back waits). */
+    long hostSyncs() {
+        return hostSyncs.get();
+    }
+
+    long pinnedAllocations() {
+        return pinned.allocations();
+    }
+
+    AllocatorStats stats() {
+        return allocator.stats();
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        enter();
+        Cudart.cudaStreamSynchronize(compute);
+        Cudart.cudaStreamSynchronize(copy);
+        closed = true;
+        if (cublas != null) {
+            cublas.close();
+            allocator.free(cublasWorkspace);
+        }
+        allocator.free(errorSlot);
+        pinned.close();
+        launch.close();
+        Cudart.cudaEventDestroy(computeMark);
+        Cudart.cudaEventDestroy(copyMark);
+        Cudart.cudaStreamDestroy(compute);
+        Cudart.cudaStreamDestroy(copy);
+        allocator.close();
+    }
+}

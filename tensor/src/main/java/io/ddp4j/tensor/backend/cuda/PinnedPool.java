@@ -1,0 +1,73 @@
+package io.ddp4j.tensor.backend.cuda;
+
+import io.ddp4j.bindings.cuda.Cudart;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Page-locked host buffers for copies between host and device, kept and reused. A buffer carries
+ * an event recorded after the last copy that used it; it is free again once that event has
+ * completed (asked without blocking). Sizes are powers of two from 1 MiB, so a few buffers serve
+ * a steady loop. Used under the backend's lock.
+ */
+final class PinnedPool implements AutoCloseable {
+    private static final long MIN = 1 << 20;
+
+    static final class Buffer {
+        final long address;
+        final long size;
+        final MemorySegment segment;
+        final long event;
+        boolean pending; // an event was recorded since the buffer was last known free
+
+        Buffer(long address, long size, long event) {
+            this.address = address;
+            this.size = size;
+            this.segment = MemorySegment.ofAddress(address).reinterpret(size);
+            this.event = event;
+        }
+    }
+
+    private final List<Buffer> buffers = new ArrayList<>();
+    private long allocations;
+
+    /** A buffer of at least {@code bytes} that no enqueued copy still uses. */
+    Buffer acquire(long bytes) {
+        for (Buffer b : buffers) {
+            if (b.size < bytes) continue;
+            if (b.pending && !Cudart.cudaEventQuery(b.event)) continue;
+            b.pending = false;
+            return b;
+        }
+        long size = Math.max(MIN, Long.highestOneBit(Math.max(1, bytes - 1)) << 1);
+        long address = Cudart.cudaHostAlloc(size, Cudart.cudaHostAllocDefault);
+        long event = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDisableTiming);
+        Buffer b = new Buffer(address, size, event);
+        buffers.add(b);
+        allocations++;
+        return b;
+    }
+
+    /** Marks the buffer busy until the work enqueued on {@code stream} so far is done. */
+    void release(Buffer b, long stream) {
+        Cudart.cudaEventRecord(b.event, stream);
+        b.pending = true;
+    }
+
+    /** How many pinned buffers were ever allocated (a steady loop stops adding). */
+    long allocations() {
+        return allocations;
+    }
+
+    @Override
+    public void close() {
+        for (Buffer b : buffers) {
+            if (b.pending) Cudart.cudaEventSynchronize(b.event);
+            Cudart.cudaEventDestroy(b.event);
+            Cudart.cudaFreeHost(b.address);
+        }
+        buffers.clear();
+    }
+}
