@@ -1,5 +1,13 @@
 package io.ddp4j.examples.train;
 
+import io.ddp4j.ddp.Distributed;
+import io.ddp4j.ddp.InitOptions;
+import io.ddp4j.ddp.parallel.DataParallel;
+import io.ddp4j.ddp.parallel.DdpOptions;
+import io.ddp4j.ddp.parallel.DistributedDataParallel;
+import io.ddp4j.ddp.pg.HostBuffer;
+import io.ddp4j.ddp.pg.ReduceOp;
+import io.ddp4j.ddp.reducer.ReducerStats;
 import io.ddp4j.examples.report.EpochMetrics;
 import io.ddp4j.examples.report.LossAccuracyPlot;
 import io.ddp4j.examples.report.MetricsWriter;
@@ -10,7 +18,7 @@ import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.GradMode;
 import io.ddp4j.tensor.data.Batch;
 import io.ddp4j.tensor.data.DataLoader;
-import io.ddp4j.tensor.nn.CrossEntropyLoss;
+import io.ddp4j.tensor.data.DistributedSampler;
 import io.ddp4j.tensor.nn.Module;
 import io.ddp4j.tensor.nn.models.ReferenceModels;
 import io.ddp4j.tensor.optim.Adam;
@@ -18,14 +26,19 @@ import io.ddp4j.tensor.optim.AdamW;
 import io.ddp4j.tensor.optim.Optimizer;
 import io.ddp4j.tensor.optim.SGD;
 import java.io.PrintStream;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * One process training a reference model on Fashion-MNIST: the loop behind {@code ddp4j train}.
- * Each step runs in its own {@link Scope}, so its temporaries are freed when it ends; the model,
- * its gradients and the optimizer state live for the whole run.
+ * The loop behind {@code ddp4j train}: one process, one rank of a DistributedDataParallel job (when
+ * started by the launcher: RANK and WORLD_SIZE are set), or DataParallel replicas in this process.
+ * Each step runs in its own {@link Scope}; the model, its gradients and the optimizer state live
+ * for the whole run. With several ranks, each trains its DistributedSampler shard with
+ * global batch / world samples, evaluates a strided shard of the test set (the sums are
+ * all-reduced), and rank 0 writes reports and checkpoints.
  */
 public final class Trainer {
     private final TrainConfig config;
@@ -44,85 +57,130 @@ public final class Trainer {
         };
     }
 
-    static Optimizer optimizer(TrainConfig c, Module model) {
+    static Optimizer optimizer(TrainConfig c, List<Tensor> params) {
         return switch (c.optimizer()) {
-            case "sgd" -> new SGD(model.parameters(), SGD.options().lr(c.lr()).momentum(0.9));
-            case "adam" -> new Adam(model.parameters(), Adam.options().lr(c.lr()));
-            case "adamw" -> new AdamW(model.parameters(), AdamW.options().lr(c.lr()));
+            case "sgd" -> new SGD(params, SGD.options().lr(c.lr()).momentum(0.9));
+            case "adam" -> new Adam(params, Adam.options().lr(c.lr()));
+            case "adamw" -> new AdamW(params, AdamW.options().lr(c.lr()));
             default -> throw new IllegalArgumentException("unknown optimizer " + c.optimizer());
         };
+    }
+
+    /** True in a worker the launcher started for a job of more than one process. */
+    static boolean isLaunchedWorker() {
+        String world = System.getenv("WORLD_SIZE");
+        return System.getenv("RANK") != null && world != null && Integer.parseInt(world) > 1;
     }
 
     public TrainResult run() {
         if (config.dtype() != io.ddp4j.tensor.DType.F32) {
             throw new UnsupportedOperationException("--dtype " + config.dtype() + ": mixed-precision training (autocast) is not in this build yet; use --dtype f32");
         }
-        List<EpochMetrics> history = new ArrayList<>();
+        if (isLaunchedWorker()) {
+            try (Distributed dist = Distributed.init(InitOptions.fromEnv().withBackend(config.parallel().backend()))) {
+                return train(Optional.of(dist));
+            }
+        }
+        return train(Optional.empty());
+    }
+
+    private StepEngine engine(Optional<Distributed> dist) {
+        Module model = model(config.model(), new Generator(config.seed())).to(config.device());
+        if (dist.isPresent()) {
+            var ddp = DistributedDataParallel.wrap(model, dist.get().group(), DdpOptions.defaults());
+            return new StepEngine.Ddp(ddp, optimizer(config, model.parameters()));
+        }
+        int replicas = config.parallel().mode().equals("dp") ? config.parallel().nproc() : 1;
+        if (replicas > 1) {
+            // every replica starts from the same seed, so they begin equal before DataParallel copies replica 0 anyway
+            var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())).to(config.device()), replicas);
+            return new StepEngine.Replicas(dp, dp.optimizer(params -> optimizer(config, params)));
+        }
+        return new StepEngine.Single(model, optimizer(config, model.parameters()));
+    }
+
+    private TrainResult train(Optional<Distributed> dist) {
+        int rank = dist.map(Distributed::rank).orElse(0), world = dist.map(Distributed::worldSize).orElse(1);
+        boolean lead = rank == 0;
         FashionMnistData data = FashionMnistData.load(config.data(), config.model(), config.trainSamples());
-        try (Module model = model(config.model(), new Generator(config.seed())).to(config.device());
-             Optimizer optimizer = optimizer(config, model);
-             DataLoader train = data.trainLoader(config.batchSize(), config.seed(), config.workers(), null);
-             DataLoader test = data.testLoader(1000, config.workers())) {
+        List<EpochMetrics> history = new ArrayList<>();
+        Optional<ReducerStats> stats;
+        var trainSampler = dist.isPresent() ? new DistributedSampler(data.train.size(), world, rank, true, config.seed(), false) : null;
+        try (StepEngine engine = engine(dist);
+             DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler);
+             DataLoader test = DataLoader.builder(data.test).batchSize(1000).sampler(new StridedSampler(data.test.size(), rank, world))
+                     .numWorkers(config.workers()).build()) {
             int firstEpoch = 1;
             if (config.resume()) {
-                Checkpoint.Saved saved = Checkpoint.restore(config.checkpoint().orElseThrow(), model, optimizer, config);
+                Checkpoint.Saved saved = Checkpoint.restore(config.checkpoint().orElseThrow(), engine.model(), engine.optimizer(), config);
                 firstEpoch = saved.epoch() + 1;
-                out.printf("resumed from %s after epoch %d%n", config.checkpoint().orElseThrow(), saved.epoch());
+                if (lead) out.printf("resumed from %s after epoch %d%n", config.checkpoint().orElseThrow(), saved.epoch());
             }
-            CrossEntropyLoss lossFn = new CrossEntropyLoss();
-            ProgressBar bar = ProgressBar.forConsole(out, config.epochs(), data.train.size());
+            ProgressBar bar = ProgressBar.forConsole(lead ? out : new PrintStream(java.io.OutputStream.nullOutputStream()), config.epochs(), data.train.size());
             for (int epoch = firstEpoch; epoch <= config.epochs(); epoch++) {
-                train.setEpoch(epoch);
-                model.train();
+                if (trainSampler != null) trainSampler.setEpoch(epoch);
+                else train.setEpoch(epoch);
+                engine.model().train();
                 long start = System.nanoTime(), seen = 0;
                 double lossSum = 0;
                 for (Batch batch : train) {
                     try (batch; Scope step = Scope.open()) {
                         Tensor x = batch.get(0), y = batch.get(1);
-                        Tensor loss = lossFn.forward(model.forward(x), y);
-                        optimizer.zeroGrad();
-                        loss.backward();
-                        optimizer.step();
-                        int n = x.size(0);
-                        double l = loss.item();
+                        double l = engine.step(x, y);
+                        int n = x.size(0) * world; // samples the whole job trained, assuming equal shards
                         lossSum += l * n;
                         seen += n;
                         bar.update(epoch, seen, seen / seconds(start), l);
                     }
                 }
                 double trainSeconds = seconds(start);
-                Evaluation eval = evaluate(model, test, lossFn);
-                EpochMetrics m = new EpochMetrics(epoch, lossSum / seen, eval.loss(), eval.accuracy(), seen / trainSeconds, trainSeconds);
+                double[] eval = evaluate(engine.model(), test, dist);
+                double trainLoss = allReduceMean(dist, lossSum / seen);
+                EpochMetrics m = new EpochMetrics(epoch, trainLoss, eval[0], eval[1], seen / trainSeconds, trainSeconds);
                 history.add(m);
                 bar.finishEpoch(epoch, seen, m.samplesPerSecond(), m.trainLoss(), String.format(Locale.ROOT,
                         "  test loss %.4f  test accuracy %.2f%%", m.testLoss(), 100 * m.testAccuracy()));
-                if (config.checkpoint().isPresent()) Checkpoint.save(config.checkpoint().get(), model, optimizer, epoch, config);
-                report(history);
+                if (lead && config.checkpoint().isPresent()) Checkpoint.save(config.checkpoint().get(), engine.model(), engine.optimizer(), epoch, config);
+                if (lead) report(history);
             }
+            stats = engine.stats();
         }
         if (history.isEmpty()) throw new IllegalStateException("nothing to train: the checkpoint is already at epoch " + config.epochs());
-        return new TrainResult(history, config.device().toString(), 1);
+        var p = config.parallel();
+        String backend = world > 1 ? p.backend() : p.mode().equals("dp") && p.nproc() > 1 ? "local" : "none";
+        return new TrainResult(history, config.device().toString(), Math.max(world, p.mode().equals("dp") ? p.nproc() : 1),
+                backend, p.mode(), stats.map(ReducerStats::hiddenFraction));
     }
 
-    record Evaluation(double loss, double accuracy) {}
-
-    static Evaluation evaluate(Module model, DataLoader test, CrossEntropyLoss lossFn) {
+    /** {test loss, test accuracy} over the whole test set: each rank evaluates its strided shard, the sums are all-reduced. */
+    static double[] evaluate(Module model, DataLoader test, Optional<Distributed> dist) {
         model.eval();
-        double lossSum = 0;
-        long correct = 0, n = 0;
+        double[] sums = new double[3]; // loss sum, correct, count
         try (GradMode.Guard g = GradMode.noGrad()) {
             for (Batch batch : test) {
                 try (batch; Scope s = Scope.open()) {
                     Tensor logits = model.forward(batch.get(0));
                     long[] labels = batch.get(1).toLongArray();
-                    lossSum += lossFn.forward(logits, batch.get(1)).item() * labels.length;
+                    sums[0] += StepEngine.LOSS.forward(logits, batch.get(1)).item() * labels.length;
                     long[] predicted = logits.argmax(1, false).toLongArray();
-                    for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) correct++;
-                    n += labels.length;
+                    for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) sums[1]++;
+                    sums[2] += labels.length;
                 }
             }
         }
-        return new Evaluation(lossSum / n, (double) correct / n);
+        if (dist.isPresent()) {
+            HostBuffer b = HostBuffer.of(sums);
+            dist.get().group().allReduce(b, ReduceOp.SUM).await();
+            for (int i = 0; i < 3; i++) sums[i] = b.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+        }
+        return new double[] {sums[0] / sums[2], sums[1] / sums[2]};
+    }
+
+    private static double allReduceMean(Optional<Distributed> dist, double value) {
+        if (dist.isEmpty()) return value;
+        HostBuffer b = HostBuffer.of(value);
+        dist.get().group().allReduce(b, ReduceOp.AVG).await();
+        return b.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, 0);
     }
 
     /** metrics.json, metrics.csv and loss_accuracy.png, rewritten after every epoch. */

@@ -51,16 +51,19 @@ class TrainCommandTest {
         assumeTrue(Files.isDirectory(FashionMnist.DEBIAN_DIR), "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
     }
 
+    /** No options on a machine without a GPU: two processes over tcp, one epoch of the MLP. */
     @Test
-    void oneEpochOfTheMlpOnCpuPassesEightyPercentAndWritesItsReports(@TempDir Path dir) throws Exception {
+    void theDefaultRunIsTwoProcessesOverTcpAndPassesEightyPercentAndWritesItsReports(@TempDir Path dir) throws Exception {
         assumeDataset();
+        assumeTrue(TrainCommand.gpuCount() == 0, "this test is about the default on a machine without a GPU");
         Run r = train("--json", "--out", dir.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertTrue(last.startsWith("{\"test_accuracy\": "), last);
         assertTrue(jsonNumber(last, "test_accuracy") > 0.80, last);
         assertEquals(1, (int) jsonNumber(last, "epochs"));
-        assertTrue(last.contains("\"device\": \"cpu\"") && last.contains("\"world_size\": 1"), last);
+        assertTrue(last.contains("\"device\": \"cpu\"") && last.contains("\"world_size\": 2"), last);
+        assertTrue(last.contains("\"backend\": \"tcp\"") && last.contains("\"mode\": \"ddp\"") && last.contains("\"overlap\": 0."), last);
         assertTrue(r.out().contains("test accuracy"), "per-epoch line: " + r.out());
         List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(2, csv.size(), "header and one epoch: " + csv);
@@ -72,7 +75,7 @@ class TrainCommandTest {
     @Test
     void aRunResumedFromItsCheckpointEndsBitForBitWhereAnUninterruptedOneDoes(@TempDir Path dir) throws Exception {
         assumeDataset();
-        String[] common = {"--train-samples", "1500", "--batch-size", "100", "--optimizer", "adamw", "--seed", "7", "--workers", "1"};
+        String[] common = {"--nproc", "1", "--train-samples", "1500", "--batch-size", "100", "--optimizer", "adamw", "--seed", "7", "--workers", "1"};
         Path straight = dir.resolve("straight"), interrupted = dir.resolve("interrupted");
         assertEquals(0, train(concat(common, "--epochs", "2", "--checkpoint", straight.toString(), "--out", dir.resolve("o1").toString())).exit());
         assertEquals(0, train(concat(common, "--epochs", "1", "--checkpoint", interrupted.toString(), "--out", dir.resolve("o2").toString())).exit());
@@ -84,9 +87,30 @@ class TrainCommandTest {
         }
     }
 
+    /** The same global batch, epochs and seed: one process, two DDP processes and two DataParallel replicas agree. */
+    @Test
+    void dataParallelRunsReachTheAccuracyOfOneProcessWithinHalfAPoint(@TempDir Path dir) throws Exception {
+        assumeDataset();
+        String[] common = {"--json", "--train-samples", "12000", "--batch-size", "128", "--workers", "1"};
+        double one = jsonNumber(lastLine(train(concat(common, "--nproc", "1", "--out", dir.resolve("one").toString()))), "test_accuracy");
+        Run ddp = train(concat(common, "--nproc", "2", "--mode", "ddp", "--out", dir.resolve("ddp").toString()));
+        Run dp = train(concat(common, "--nproc", "2", "--mode", "dp", "--out", dir.resolve("dp").toString()));
+        assertEquals(0, ddp.exit(), ddp.out() + ddp.err());
+        assertEquals(0, dp.exit(), dp.out() + dp.err());
+        double viaDdp = jsonNumber(lastLine(ddp), "test_accuracy"), viaDp = jsonNumber(lastLine(dp), "test_accuracy");
+        assertTrue(lastLine(dp).contains("\"mode\": \"dp\"") && lastLine(dp).contains("\"world_size\": 2"), lastLine(dp));
+        assertTrue(Math.abs(viaDdp - one) <= 0.005, "ddp " + viaDdp + " vs one process " + one);
+        assertTrue(Math.abs(viaDp - one) <= 0.005, "dp " + viaDp + " vs one process " + one);
+    }
+
+    static String lastLine(Run r) {
+        assertEquals(0, r.exit(), r.out() + r.err());
+        return r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+    }
+
     @Test
     void withoutTheDatasetItSaysHowToGetItAndExitsNonZero(@TempDir Path empty) {
-        Run r = train("--data", empty.toString());
+        Run r = train("--nproc", "1", "--data", empty.toString());
         assertTrue(r.exit() != 0);
         assertTrue(r.err().contains("apt-get install dataset-fashion-mnist") && r.err().contains("--data"), r.err());
     }
