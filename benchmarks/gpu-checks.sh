@@ -28,7 +28,7 @@ bash .gpu/run env | tee "$out/env.txt"
 
 if has tests; then
   echo "== tests" | summary
-  timeout 600 bash .gpu/run test > "$out/tests.txt" 2>&1; echo "tests exit $?" | tee -a "$out/tests.txt" | summary
+  timeout 540 bash .gpu/run test > "$out/tests.txt" 2>&1; echo "tests exit $?" | tee -a "$out/tests.txt" | summary
   grep -E "tests (successful|failed|aborted|skipped)|containers failed" "$out/tests.txt" | summary
   grep -B2 -A12 "✘" "$out/tests.txt" | head -150
 fi
