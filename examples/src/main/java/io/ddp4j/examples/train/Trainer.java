@@ -4,9 +4,12 @@ import io.ddp4j.examples.report.EpochMetrics;
 import io.ddp4j.examples.report.LossAccuracyPlot;
 import io.ddp4j.examples.report.MetricsWriter;
 import io.ddp4j.examples.report.ProgressBar;
+import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.amp.Autocast;
+import io.ddp4j.tensor.amp.GradScaler;
 import io.ddp4j.tensor.autograd.GradMode;
 import io.ddp4j.tensor.data.Batch;
 import io.ddp4j.tensor.data.DataLoader;
@@ -54,9 +57,8 @@ public final class Trainer {
     }
 
     public TrainResult run() {
-        if (config.dtype() != io.ddp4j.tensor.DType.F32) {
-            throw new UnsupportedOperationException("--dtype " + config.dtype() + ": mixed-precision training (autocast) is not in this build yet; use --dtype f32");
-        }
+        // bf16: autocast around forward and loss, fp32 parameters and optimizer; f16 also scales the loss
+        GradScaler scaler = new GradScaler(GradScaler.options().enabled(config.dtype() == DType.F16));
         List<EpochMetrics> history = new ArrayList<>();
         FashionMnistData data = FashionMnistData.load(config.data(), config.model(), config.trainSamples());
         try (Module model = model(config.model(), new Generator(config.seed())).to(config.device());
@@ -79,10 +81,14 @@ public final class Trainer {
                 for (Batch batch : train) {
                     try (batch; Scope step = Scope.open()) {
                         Tensor x = batch.get(0), y = batch.get(1);
-                        Tensor loss = lossFn.forward(model.forward(x), y);
+                        Tensor loss;
+                        try (Autocast ac = autocast(config.dtype())) {
+                            loss = lossFn.forward(model.forward(x), y);
+                        }
                         optimizer.zeroGrad();
-                        loss.backward();
-                        optimizer.step();
+                        scaler.scale(loss).backward();
+                        scaler.step(optimizer);
+                        scaler.update();
                         int n = x.size(0);
                         double l = loss.item();
                         lossSum += l * n;
@@ -91,7 +97,7 @@ public final class Trainer {
                     }
                 }
                 double trainSeconds = seconds(start);
-                Evaluation eval = evaluate(model, test, lossFn);
+                Evaluation eval = evaluate(model, test, lossFn, config.dtype());
                 EpochMetrics m = new EpochMetrics(epoch, lossSum / seen, eval.loss(), eval.accuracy(), seen / trainSeconds, trainSeconds);
                 history.add(m);
                 bar.finishEpoch(epoch, seen, m.samplesPerSecond(), m.trainLoss(), String.format(Locale.ROOT,
@@ -106,16 +112,30 @@ public final class Trainer {
 
     record Evaluation(double loss, double accuracy) {}
 
+    /** Autocast to {@code dtype} for bf16/f16 training; a scope with autocast off for f32. */
+    static Autocast autocast(DType dtype) {
+        return dtype == DType.F32 ? Autocast.disable() : Autocast.enable(dtype);
+    }
+
     static Evaluation evaluate(Module model, DataLoader test, CrossEntropyLoss lossFn) {
+        return evaluate(model, test, lossFn, DType.F32);
+    }
+
+    static Evaluation evaluate(Module model, DataLoader test, CrossEntropyLoss lossFn, DType dtype) {
         model.eval();
         double lossSum = 0;
         long correct = 0, n = 0;
         try (GradMode.Guard g = GradMode.noGrad()) {
             for (Batch batch : test) {
                 try (batch; Scope s = Scope.open()) {
-                    Tensor logits = model.forward(batch.get(0));
+                    Tensor logits;
+                    double loss;
+                    try (Autocast ac = autocast(dtype)) {
+                        logits = model.forward(batch.get(0));
+                        loss = lossFn.forward(logits, batch.get(1)).item();
+                    }
                     long[] labels = batch.get(1).toLongArray();
-                    lossSum += lossFn.forward(logits, batch.get(1)).item() * labels.length;
+                    lossSum += loss * labels.length;
                     long[] predicted = logits.argmax(1, false).toLongArray();
                     for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) correct++;
                     n += labels.length;
