@@ -49,9 +49,11 @@ public final class Elementwise {
 
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = name(op);
-        Tensor[] promoted = Autocast.promote(a, b);
-        a = promoted[0];
-        b = promoted[1];
+        if (a != null && b != null && a.dtype() != b.dtype()) {
+            Tensor[] promoted = Autocast.promote(a, b);
+            a = promoted[0];
+            b = promoted[1];
+        }
         Checks.compatible(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), shape);
@@ -81,9 +83,11 @@ public final class Elementwise {
 
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Checks.open("where", cond, a, b);
-        Tensor[] promoted = Autocast.promote(a, b);
-        a = promoted[0];
-        b = promoted[1];
+        if (a != null && b != null && a.dtype() != b.dtype()) {
+            Tensor[] promoted = Autocast.promote(a, b);
+            a = promoted[0];
+            b = promoted[1];
+        }
         if (cond.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the condition must be bool, got " + cond.describe());
         Checks.sameDevice("where", cond, a);
         Checks.compatible("where", a, b);
