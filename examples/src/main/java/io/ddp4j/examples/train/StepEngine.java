@@ -3,7 +3,9 @@ package io.ddp4j.examples.train;
 import io.ddp4j.ddp.parallel.DataParallel;
 import io.ddp4j.ddp.parallel.DistributedDataParallel;
 import io.ddp4j.ddp.reducer.ReducerStats;
+import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.nn.CrossEntropyLoss;
 import io.ddp4j.tensor.nn.Module;
 import io.ddp4j.tensor.optim.Optimizer;
@@ -33,10 +35,22 @@ sealed interface StepEngine extends AutoCloseable {
 
     CrossEntropyLoss LOSS = new CrossEntropyLoss();
 
-    record Single(Module model, Optimizer optimizer) implements StepEngine {
+    /** Autocast to bf16/f16 around forward and loss; for f32 a scope with autocast off. */
+    static Autocast autocast(DType dtype) {
+        return dtype == DType.F32 ? Autocast.disable() : Autocast.enable(dtype);
+    }
+
+    /** Forward and loss under the run's precision (fp32 parameters, lower-precision matmuls for bf16). */
+    static Tensor forwardLoss(java.util.function.UnaryOperator<Tensor> forward, Tensor x, Tensor y, DType dtype) {
+        try (Autocast a = autocast(dtype)) {
+            return LOSS.forward(forward.apply(x), y);
+        }
+    }
+
+    record Single(Module model, Optimizer optimizer, DType dtype) implements StepEngine {
         @Override
         public double step(Tensor x, Tensor y) {
-            Tensor loss = LOSS.forward(model.forward(x), y);
+            Tensor loss = forwardLoss(model::forward, x, y, dtype);
             optimizer.zeroGrad();
             loss.backward();
             optimizer.step();
@@ -56,7 +70,7 @@ sealed interface StepEngine extends AutoCloseable {
     }
 
     /** One rank: gradients are averaged over the group while backward runs; the optimizer steps the local model. */
-    record Ddp(DistributedDataParallel ddp, Optimizer optimizer) implements StepEngine {
+    record Ddp(DistributedDataParallel ddp, Optimizer optimizer, DType dtype) implements StepEngine {
         @Override
         public Module model() {
             return ddp.module();
@@ -66,7 +80,7 @@ sealed interface StepEngine extends AutoCloseable {
         public double step(Tensor x, Tensor y) {
             // gradients stay set (zeroed in place) so they remain views into the reducer's buckets
             optimizer.zeroGrad(false);
-            Tensor loss = LOSS.forward(ddp.forward(x), y);
+            Tensor loss = forwardLoss(ddp::forward, x, y, dtype);
             loss.backward();
             optimizer.step();
             return loss.item();

@@ -12,6 +12,7 @@ import io.ddp4j.examples.report.EpochMetrics;
 import io.ddp4j.examples.report.LossAccuracyPlot;
 import io.ddp4j.examples.report.MetricsWriter;
 import io.ddp4j.examples.report.ProgressBar;
+import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
@@ -73,8 +74,10 @@ public final class Trainer {
     }
 
     public TrainResult run() {
-        if (config.dtype() != io.ddp4j.tensor.DType.F32) {
-            throw new UnsupportedOperationException("--dtype " + config.dtype() + ": mixed-precision training (autocast) is not in this build yet; use --dtype f32");
+        var p = config.parallel();
+        if (config.dtype() != DType.F32 && p.mode().equals("dp") && p.nproc() > 1) {
+            // autocast is per thread and DataParallel runs each replica on a thread of its own
+            throw new UnsupportedOperationException("--dtype " + config.dtype() + " with --mode dp is not supported yet; use --mode ddp or --dtype f32");
         }
         if (isLaunchedWorker()) {
             try (Distributed dist = Distributed.init(InitOptions.fromEnv().withBackend(config.parallel().backend()))) {
@@ -88,7 +91,7 @@ public final class Trainer {
         Module model = model(config.model(), new Generator(config.seed())).to(config.device());
         if (dist.isPresent()) {
             var ddp = DistributedDataParallel.wrap(model, dist.get().group(), DdpOptions.defaults());
-            return new StepEngine.Ddp(ddp, optimizer(config, model.parameters()));
+            return new StepEngine.Ddp(ddp, optimizer(config, model.parameters()), config.dtype());
         }
         int replicas = config.parallel().mode().equals("dp") ? config.parallel().nproc() : 1;
         if (replicas > 1) {
@@ -96,7 +99,7 @@ public final class Trainer {
             var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())).to(config.device()), replicas);
             return new StepEngine.Replicas(dp, dp.optimizer(params -> optimizer(config, params)));
         }
-        return new StepEngine.Single(model, optimizer(config, model.parameters()));
+        return new StepEngine.Single(model, optimizer(config, model.parameters()), config.dtype());
     }
 
     private TrainResult train(Optional<Distributed> dist) {
@@ -134,7 +137,7 @@ public final class Trainer {
                     }
                 }
                 double trainSeconds = seconds(start);
-                double[] eval = evaluate(engine.model(), test, dist);
+                double[] eval = evaluate(engine.model(), test, dist, config.dtype());
                 double trainLoss = allReduceMean(dist, lossSum / seen);
                 EpochMetrics m = new EpochMetrics(epoch, trainLoss, eval[0], eval[1], seen / trainSeconds, trainSeconds);
                 history.add(m);
@@ -153,15 +156,18 @@ public final class Trainer {
     }
 
     /** {test loss, test accuracy} over the whole test set: each rank evaluates its strided shard, the sums are all-reduced. */
-    static double[] evaluate(Module model, DataLoader test, Optional<Distributed> dist) {
+    static double[] evaluate(Module model, DataLoader test, Optional<Distributed> dist, DType dtype) {
         model.eval();
         double[] sums = new double[3]; // loss sum, correct, count
         try (GradMode.Guard g = GradMode.noGrad()) {
             for (Batch batch : test) {
                 try (batch; Scope s = Scope.open()) {
-                    Tensor logits = model.forward(batch.get(0));
+                    Tensor logits;
+                    try (var a = StepEngine.autocast(dtype)) {
+                        logits = model.forward(batch.get(0));
+                    }
                     long[] labels = batch.get(1).toLongArray();
-                    sums[0] += StepEngine.LOSS.forward(logits, batch.get(1)).item() * labels.length;
+                    sums[0] += StepEngine.LOSS.forward(logits.to(DType.F32), batch.get(1)).item() * labels.length;
                     long[] predicted = logits.argmax(1, false).toLongArray();
                     for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) sums[1]++;
                     sums[2] += labels.length;

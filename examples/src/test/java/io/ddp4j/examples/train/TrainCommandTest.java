@@ -109,6 +109,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void bf16TrainingUnderAutocastLearns(@TempDir Path dir) throws Exception {
+        assumeDataset();
+        Run r = train("--json", "--dtype", "bf16", "--train-samples", "2000", "--batch-size", "50", "--seed", "3", "--out", dir.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        // ten classes: chance is 10%; 2000 samples of one epoch reach well above it
+        assertTrue(jsonNumber(last, "test_accuracy") > 0.5, last);
+        assertTrue(Double.isFinite(jsonNumber(last, "test_loss")), last);
+    }
+
+    @Test
     void withoutTheDatasetItSaysHowToGetItAndExitsNonZero(@TempDir Path empty) {
         Run r = train("--nproc", "1", "--data", empty.toString());
         assertTrue(r.exit() != 0);

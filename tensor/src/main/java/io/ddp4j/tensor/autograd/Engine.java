@@ -2,6 +2,7 @@ package io.ddp4j.tensor.autograd;
 
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.amp.Autocast;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -85,7 +86,8 @@ public final class Engine {
         List<Runnable> callbacks = new ArrayList<>();
         CALLBACKS.set(callbacks);
         boolean finished = false;
-        try (Scope scope = Scope.open(); GradMode.Guard noGrad = GradMode.noGrad()) {
+        // backward rules run in the dtypes their forward chose: autocast is off while they run
+        try (Scope scope = Scope.open(); GradMode.Guard noGrad = GradMode.noGrad(); Autocast off = Autocast.disable()) {
             Map<Node, Tensor> pending = new HashMap<>();
             PriorityQueue<Node> ready = new PriorityQueue<>(Comparator.comparingLong((Node n) -> n.sequence).reversed());
             pending.put(rootNode, gradRoot);
@@ -123,7 +125,7 @@ public final class Engine {
             if (!retainGraph) for (FunctionNode fn : visited) fn.release();
             if (!finished) CALLBACKS.set(outerCallbacks);
         }
-        try (GradMode.Guard noGrad = GradMode.noGrad()) {
+        try (GradMode.Guard noGrad = GradMode.noGrad(); Autocast off = Autocast.disable()) {
             for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run(); // a callback may queue another
         } finally {
             CALLBACKS.set(outerCallbacks);

@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.nn;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.Tensor;
 
 import java.util.Arrays;
@@ -34,6 +35,7 @@ public final class LayerNorm extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        input = Autocast.fp32(input); // an fp32 op under autocast, as in PyTorch
         int k = normalizedShape.length;
         int[] shape = input.shape();
         if (shape.length < k || !Arrays.equals(Arrays.copyOfRange(shape, shape.length - k, shape.length), normalizedShape))

@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.Derivatives;
@@ -13,6 +14,9 @@ public final class Convolution {
     private Convolution() {}
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
+        x = Autocast.lowerPrecision(x);
+        weight = Autocast.lowerPrecision(weight);
+        bias = Autocast.lowerPrecision(bias);
         Checks.compatible("conv2d", x, weight);
         Checks.floatingPoint("conv2d", x);
         Checks.rank("conv2d", x, 4, "[N, C, H, W] for the input");

@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
@@ -48,6 +49,11 @@ public final class Elementwise {
 
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = name(op);
+        if (a != null && b != null && a.dtype() != b.dtype()) {
+            Tensor[] promoted = Autocast.promote(a, b);
+            a = promoted[0];
+            b = promoted[1];
+        }
         Checks.compatible(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), shape);
@@ -77,6 +83,11 @@ public final class Elementwise {
 
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Checks.open("where", cond, a, b);
+        if (a != null && b != null && a.dtype() != b.dtype()) {
+            Tensor[] promoted = Autocast.promote(a, b);
+            a = promoted[0];
+            b = promoted[1];
+        }
         if (cond.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the condition must be bool, got " + cond.describe());
         Checks.sameDevice("where", cond, a);
         Checks.compatible("where", a, b);

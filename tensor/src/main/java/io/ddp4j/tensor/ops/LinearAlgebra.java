@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.Derivatives;
@@ -14,6 +15,8 @@ public final class LinearAlgebra {
     private LinearAlgebra() {}
 
     public static Tensor matmul(Tensor a, Tensor b) {
+        a = Autocast.lowerPrecision(a);
+        b = Autocast.lowerPrecision(b);
         Checks.compatible("matmul", a, b);
         if (a.dim() == 0 || b.dim() == 0)
             throw new IllegalArgumentException("matmul: both operands need at least one dim, got " + a.describe() + " and " + b.describe());
@@ -83,6 +86,9 @@ public final class LinearAlgebra {
 
     /** y = x W^T + b over the last dim of x; weight [out, in], bias [out] or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        x = Autocast.lowerPrecision(x);
+        weight = Autocast.lowerPrecision(weight);
+        bias = Autocast.lowerPrecision(bias);
         Checks.compatible("linear", x, weight);
         Checks.rank("linear", weight, 2, "[out_features, in_features] for the weight");
         if (x.dim() == 0) throw new IllegalArgumentException("linear: the input needs at least one dim, got " + x.describe());

@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
@@ -14,6 +15,7 @@ public final class Losses {
         Checks.open("cross_entropy", logits, targets);
         Checks.sameDevice("cross_entropy", logits, targets);
         Checks.floatingPoint("cross_entropy", logits);
+        logits = Autocast.fp32(logits);
         Checks.rank("cross_entropy", logits, 2, "[N, C] for the logits");
         if (targets.dtype() != DType.I64)
             throw new IllegalArgumentException("cross_entropy: targets must be int64 class indices, got " + targets.describe());

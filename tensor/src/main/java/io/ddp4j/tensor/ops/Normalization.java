@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.GradMode;
 
@@ -15,6 +16,9 @@ public final class Normalization {
                                    boolean training, double momentum, double eps) {
         Checks.open("batch_norm", x);
         Checks.floatingPoint("batch_norm", x);
+        x = Autocast.fp32(x);
+        weight = Autocast.fp32(weight);
+        bias = Autocast.fp32(bias);
         if (x.dim() < 2) throw new IllegalArgumentException("batch_norm: expected [N, C, ...], got " + x.describe());
         int c = x.shape()[1];
         int[] statShape = new int[x.dim()];

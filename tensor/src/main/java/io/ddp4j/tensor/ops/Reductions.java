@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
@@ -30,6 +31,7 @@ public final class Reductions {
 
     public static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
         Checks.open("sum", x);
+        x = Autocast.fp32(x);
         int[] d = Checks.dims("sum", dims, x);
         DType outType = x.dtype().isFloatingPoint() ? x.dtype() : DType.I64;
         Tensor out = reduce("sum", ReduceOp.SUM, x, d, keepDim, outType);
@@ -39,6 +41,7 @@ public final class Reductions {
     public static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
         Checks.open("mean", x);
         Checks.floatingPoint("mean", x);
+        x = Autocast.fp32(x);
         int[] d = Checks.dims("mean", dims, x);
         long count = 1;
         for (int k : d) count *= x.shape()[k];
@@ -72,6 +75,7 @@ public final class Reductions {
     public static Tensor var(Tensor x, int[] dims, int correction, boolean keepDim) {
         Checks.open("var", x);
         Checks.floatingPoint("var", x);
+        x = Autocast.fp32(x);
         int[] d = Checks.dims("var", dims, x);
         long n = 1;
         for (int k : d) n *= x.shape()[k];

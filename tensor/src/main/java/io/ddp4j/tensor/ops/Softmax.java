@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.ops;
 
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.Tensor;
 
 /**
@@ -13,6 +14,7 @@ public final class Softmax {
     public static Tensor softmax(Tensor x, int dim) {
         Checks.open("softmax", x);
         Checks.floatingPoint("softmax", x);
+        x = Autocast.fp32(x);
         int d = Checks.dim("softmax", dim, x);
         Tensor shifted = x.sub(x.max(d, true).detach());
         Tensor e = shifted.exp();
@@ -22,6 +24,7 @@ public final class Softmax {
     public static Tensor logSoftmax(Tensor x, int dim) {
         Checks.open("log_softmax", x);
         Checks.floatingPoint("log_softmax", x);
+        x = Autocast.fp32(x);
         int d = Checks.dim("log_softmax", dim, x);
         Tensor shifted = x.sub(x.max(d, true).detach());
         return shifted.sub(shifted.exp().sum(d, true).log());

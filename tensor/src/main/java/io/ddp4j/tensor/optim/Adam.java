@@ -1,7 +1,9 @@
 package io.ddp4j.tensor.optim;
 
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.backend.MultiTensorUpdates;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +90,33 @@ public class Adam extends Optimizer {
 
     @Override
     protected boolean countsSteps() {
+        return true;
+    }
+
+    /** All the group's parameters in one launch on a backend that fuses (CUDA); the same arithmetic as {@link #update}. */
+    @Override
+    protected boolean fusedUpdate(ParamGroup group) {
+        List<Tensor> params = Fused.withGrad(group);
+        MultiTensorUpdates backend = Fused.backendFor(params);
+        if (backend == null) return false;
+        for (Tensor p : params)
+            if (!Fused.denseOrAbsent(state(p).get("exp_avg"), p) || !Fused.denseOrAbsent(state(p).get("exp_avg_sq"), p)) return false;
+        double lr = group.lr(), beta1 = group.get("beta1"), beta2 = group.get("beta2"), eps = group.get("eps"), weightDecay = group.get("weight_decay");
+        List<MultiTensorUpdates.Entry> entries = new ArrayList<>();
+        for (Tensor p : params) {
+            ParamState s = state(p);
+            if (s.get("exp_avg") == null) s.put("exp_avg", Tensor.zeros(p.dtype(), p.device(), p.shape()));
+            if (s.get("exp_avg_sq") == null) s.put("exp_avg_sq", Tensor.zeros(p.dtype(), p.device(), p.shape()));
+            long step = s.incrementStep();
+            double biasCorrection1 = 1 - Math.pow(beta1, step);
+            double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+            entries.add(new MultiTensorUpdates.Entry(p.data(name()), p.grad().data(name()), s.get("exp_avg").data(name()),
+                    s.get("exp_avg_sq").data(name()), 0, -lr / biasCorrection1, biasCorrection2Sqrt));
+        }
+        long flags = (group.flag("maximize") ? MultiTensorUpdates.MAXIMIZE : 0) | (weightDecay != 0 ? MultiTensorUpdates.WEIGHT_DECAY : 0)
+                | (decoupledWeightDecay ? MultiTensorUpdates.DECOUPLED : 0);
+        backend.multiTensorUpdate(new MultiTensorUpdates.Update(MultiTensorUpdates.Kind.ADAM, entries,
+                new double[]{weightDecay, 1 - lr * weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, eps}, flags));
         return true;
     }
 

@@ -1,7 +1,9 @@
 package io.ddp4j.tensor.optim;
 
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.backend.MultiTensorUpdates;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +77,36 @@ public final class SGD extends Optimizer {
     @Override
     protected boolean countsSteps() {
         return false;
+    }
+
+    /** All the group's parameters in one launch on a backend that fuses (CUDA); the same arithmetic as {@link #update}. */
+    @Override
+    protected boolean fusedUpdate(ParamGroup group) {
+        List<Tensor> params = Fused.withGrad(group);
+        MultiTensorUpdates backend = Fused.backendFor(params);
+        if (backend == null) return false;
+        double lr = group.lr(), momentum = group.get("momentum"), dampening = group.get("dampening"), weightDecay = group.get("weight_decay");
+        if (momentum != 0)
+            for (Tensor p : params) if (!Fused.denseOrAbsent(state(p).get("momentum_buffer"), p)) return false;
+        List<MultiTensorUpdates.Entry> entries = new ArrayList<>();
+        for (Tensor p : params) {
+            Tensor buf = null;
+            long first = 0;
+            if (momentum != 0) {
+                ParamState s = state(p);
+                buf = s.get("momentum_buffer");
+                if (buf == null) {
+                    buf = s.put("momentum_buffer", Tensor.empty(p.dtype(), p.device(), p.shape()));
+                    first = 1; // the kernel starts the buffer as a copy of d, as the first step does
+                }
+            }
+            entries.add(new MultiTensorUpdates.Entry(p.data("SGD"), p.grad().data("SGD"), buf == null ? null : buf.data("SGD"), null, first, 0, 0));
+        }
+        long flags = (group.flag("maximize") ? MultiTensorUpdates.MAXIMIZE : 0) | (group.flag("nesterov") ? MultiTensorUpdates.NESTEROV : 0)
+                | (weightDecay != 0 ? MultiTensorUpdates.WEIGHT_DECAY : 0) | (momentum != 0 ? MultiTensorUpdates.MOMENTUM : 0);
+        backend.multiTensorUpdate(new MultiTensorUpdates.Update(MultiTensorUpdates.Kind.SGD, entries,
+                new double[]{weightDecay, momentum, 1 - dampening, -lr}, flags));
+        return true;
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.backend.Backend;
 import io.ddp4j.tensor.backend.BinaryOp;
 import io.ddp4j.tensor.backend.Conv2dParams;
+import io.ddp4j.tensor.backend.MultiTensorPlan;
+import io.ddp4j.tensor.backend.MultiTensorUpdates;
 import io.ddp4j.tensor.backend.Pool2dParams;
 import io.ddp4j.tensor.backend.ReduceOp;
 import io.ddp4j.tensor.backend.TensorData;
@@ -30,7 +32,7 @@ import java.lang.foreign.MemorySegment;
  * round like the CPU's. Matmuls of F32/F16/BF16 go to cuBLAS with FP32 compute (no TF32);
  * F64 and integer matmuls, and convolutions, use direct kernels.
  */
-public final class CudaBackend implements Backend, AutoCloseable {
+public final class CudaBackend implements Backend, MultiTensorUpdates, AutoCloseable {
     private static final int T = TensorKernel.THREADS;
 
     private final CudaDevice dev;
@@ -509,5 +511,45 @@ public final class CudaBackend implements Backend, AutoCloseable {
         Layouts.Collapsed c = Layouts.collapse(out.shape(), out.strides());
         elementwiseUncollapsed("normal", TensorKernel.NORMAL, c.shape(), n, Layouts.gridFor((n + 1) / 2, T), 0, seed, offset, 0,
                 out, c.strides()[0], null, null, null, null, null, null, 0);
+    }
+
+    // ------------------------------------------------------------------ fused optimizer updates
+
+    /**
+     * One launch of optim_fused.cu for all the update's tensors: the tensor and chunk table goes to
+     * device memory on the compute stream (from a pinned buffer), the kernel reads it there.
+     */
+    @Override
+    public synchronized void multiTensorUpdate(Update u) {
+        dev.enter();
+        if (u.hyper().length > 8) throw new IllegalArgumentException("multi-tensor update: at most 8 hyperparameters, got " + u.hyper().length);
+        int n = u.tensors().size();
+        long[] numels = new long[n];
+        long[][] rows = new long[n][];
+        for (int t = 0; t < n; t++) {
+            Entry e = u.tensors().get(t);
+            numels[t] = e.param().numel();
+            for (TensorData d : new TensorData[]{e.param(), e.grad(), e.state0(), e.state1()}) {
+                if (d == null) continue;
+                if (d.dtype() != DType.F32 || !d.isContiguous() || d.numel() != numels[t])
+                    throw new IllegalArgumentException("multi-tensor update: " + d + " is not a dense float32 tensor of " + numels[t] + " elements");
+            }
+            rows[t] = new long[]{address("multi-tensor update", e.param()), address("multi-tensor update", e.grad()),
+                    e.state0() == null ? 0 : address("multi-tensor update", e.state0()),
+                    e.state1() == null ? 0 : address("multi-tensor update", e.state1()),
+                    0, e.flags(), Double.doubleToRawLongBits(e.scalar0()), Double.doubleToRawLongBits(e.scalar1())};
+        }
+        MultiTensorPlan plan = MultiTensorPlan.of(numels, MultiTensorPlan.DEFAULT_CHUNK);
+        if (plan.chunkCount() == 0) return;
+        Block table = dev.uploadOnCompute(plan.table(rows));
+        try {
+            Slots p = dev.launch.params();
+            p.put(table.address()).put(table.address() + plan.chunksOffset() * 8).put(plan.chunkCount()).put(plan.chunkSize()).put(u.flags());
+            for (int i = 0; i < 8; i++) p.putDouble(i < u.hyper().length ? u.hyper()[i] : 0);
+            TensorKernel k = u.kind() == Kind.SGD ? TensorKernel.MULTI_TENSOR_SGD : TensorKernel.MULTI_TENSOR_ADAM;
+            dev.launch.launch(dev.kernel(k), Math.min(plan.chunkCount(), 1 << 16), T, dev.compute);
+        } finally {
+            dev.free(table);
+        }
     }
 }

@@ -140,6 +140,22 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * A device block holding {@code values}, copied from a pinned buffer on the compute stream (so
+     * kernels enqueued after it see it); give it back with {@link #free} once those are enqueued:
+     * the allocator reuses it only in the compute stream's order. Does not block.
+     */
+    Block uploadOnCompute(long[] values) {
+        long bytes = values.length * 8L;
+        Block b = allocate(bytes);
+        if (bytes == 0) return b;
+        PinnedPool.Buffer buf = pinned.acquire(bytes);
+        MemorySegment.copy(values, 0, buf.segment, ValueLayout.JAVA_LONG, 0, values.length);
+        Cudart.cudaMemcpyAsync(b.address(), buf.address, bytes, Cudart.cudaMemcpyHostToDevice, compute);
+        pinned.release(buf, compute);
+        return b;
+    }
+
     /** Host waits so far (only reading values back waits). */
     long hostSyncs() {
         return hostSyncs.get();

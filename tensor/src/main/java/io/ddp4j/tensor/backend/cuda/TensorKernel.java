@@ -27,11 +27,14 @@ enum TensorKernel {
     MATMUL_DIRECT("ddp4j_tensor_matmul_direct", Struct.MATMUL),
     CONV2D("ddp4j_tensor_conv2d", Struct.CONV),
     CONV2D_BACKWARD_INPUT("ddp4j_tensor_conv2d_backward_input", Struct.CONV),
-    CONV2D_BACKWARD_WEIGHT("ddp4j_tensor_conv2d_backward_weight", Struct.CONV);
+    CONV2D_BACKWARD_WEIGHT("ddp4j_tensor_conv2d_backward_weight", Struct.CONV),
+    MULTI_TENSOR_SGD("ddp4j_multi_tensor_sgd", Struct.MULTI_TENSOR),
+    MULTI_TENSOR_ADAM("ddp4j_multi_tensor_adam", Struct.MULTI_TENSOR);
 
     /** The parameter structs of the tensor kernels: their C names and sizes in slots. */
     enum Struct {
-        EW("EwParams", 54), REDUCE("ReduceParams", 49), POOL("PoolParams", 29), MATMUL("MatmulParams", 17), CONV("ConvParams", 32);
+        EW("EwParams", 54), REDUCE("ReduceParams", 49), POOL("PoolParams", 29), MATMUL("MatmulParams", 17), CONV("ConvParams", 32),
+        MULTI_TENSOR("MultiTensorParams", 13);
 
         final String cName;
         final int slots;
