@@ -15,7 +15,6 @@ import io.ddp4j.tensor.nn.Sequential;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Batch normalisation over the whole batch of every rank of a group, PyTorch's
@@ -36,12 +35,7 @@ import java.util.Map;
  * cannot be combined with DDP's join. Input [N, C] or [N, C, ...]; the group's backend must take
  * host memory (CPU tensors) for now.
  */
-public final class SyncBatchNorm extends Module {
-    private final int numFeatures;
-    private final double eps;
-    private final double momentum;
-    private final boolean affine;
-    private final boolean trackRunningStats;
+public final class SyncBatchNorm extends BatchNorm {
     private final ProcessGroup group;
 
     public SyncBatchNorm(int numFeatures, ProcessGroup group) {
@@ -49,30 +43,20 @@ public final class SyncBatchNorm extends Module {
     }
 
     public SyncBatchNorm(int numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats, ProcessGroup group) {
-        if (numFeatures < 1) throw new IllegalArgumentException("SyncBatchNorm: num_features must be >= 1, got " + numFeatures);
+        super(numFeatures, eps, momentum, affine, trackRunningStats);
         if (group == null) throw new IllegalArgumentException("SyncBatchNorm needs a process group");
-        this.numFeatures = numFeatures;
-        this.eps = eps;
-        this.momentum = momentum;
-        this.affine = affine;
-        this.trackRunningStats = trackRunningStats;
         this.group = group;
-        if (affine) {
-            registerParameter("weight", Tensor.ones(numFeatures));
-            registerParameter("bias", Tensor.zeros(numFeatures));
-        }
-        if (trackRunningStats) {
-            registerBuffer("running_mean", Tensor.zeros(numFeatures));
-            registerBuffer("running_var", Tensor.ones(numFeatures));
-            registerBuffer("num_batches_tracked", Tensor.zeros(DType.I64));
-        }
+    }
+
+    /** Any layout with channels in dim 1: [N, C], [N, C, L], [N, C, H, W], ... */
+    @Override
+    protected void checkInput(Tensor x) {
+        if (x.dim() < 2) throw new IllegalArgumentException(describe() + ": expected [N, " + numFeatures() + ", ...], got " + x.describe());
     }
 
     /** A SyncBatchNorm with {@code bn}'s settings and a copy of its parameters, buffers and mode. */
     public static SyncBatchNorm from(BatchNorm bn, ProcessGroup group) {
-        Map<String, Tensor> p = bn.namedParameters();
-        Map<String, Tensor> b = bn.namedBuffers();
-        SyncBatchNorm s = new SyncBatchNorm(bn.numFeatures(), bn.eps(), bn.momentum(), p.containsKey("weight"), b.containsKey("running_mean"), group);
+        SyncBatchNorm s = new SyncBatchNorm(bn.numFeatures(), bn.eps(), bn.momentum(), bn.affine(), bn.tracksRunningStats(), group);
         s.loadStateDict(bn.stateDict());
         s.train(bn.isTraining());
         return s;
@@ -87,6 +71,7 @@ public final class SyncBatchNorm extends Module {
      * with SyncBatchNorm directly.
      */
     public static Module convert(Module module, ProcessGroup group) {
+        if (module instanceof SyncBatchNorm) return module;
         if (module instanceof BatchNorm bn) return from(bn, group);
         if (module instanceof Sequential seq) {
             List<Module> kids = new ArrayList<>(seq.namedChildren().values());
@@ -103,7 +88,7 @@ public final class SyncBatchNorm extends Module {
             return s;
         }
         for (Module m : module.namedModules().values())
-            if (m instanceof BatchNorm)
+            if (m instanceof BatchNorm && !(m instanceof SyncBatchNorm))
                 throw new UnsupportedOperationException("convertSyncBatchNorm: " + module.describe() + " holds a " + m.describe()
                         + " but only Sequential containers can be rebuilt from outside; build the model with SyncBatchNorm directly");
         return module;
@@ -111,13 +96,14 @@ public final class SyncBatchNorm extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.dim() < 2 || x.size(1) != numFeatures)
-            throw new IllegalArgumentException(describe() + ": expected [N, " + numFeatures + ", ...], got " + x.describe());
-        Tensor weight = affine ? parameter("weight") : null;
-        Tensor bias = affine ? parameter("bias") : null;
-        if (!isTraining() && trackRunningStats)
+        checkInput(x);
+        int c = numFeatures();
+        if (x.size(1) != c) throw new IllegalArgumentException(describe() + ": expected [N, " + c + ", ...], got " + x.describe());
+        double eps = eps(), momentum = momentum();
+        Tensor weight = affine() ? parameter("weight") : null;
+        Tensor bias = affine() ? parameter("bias") : null;
+        if (!isTraining() && tracksRunningStats())
             return Functional.batchNorm(x, buffer("running_mean"), buffer("running_var"), weight, bias, false, momentum, eps);
-        int c = numFeatures;
         int[] dims = new int[x.dim() - 1];
         dims[0] = 0;
         for (int d = 2; d < x.dim(); d++) dims[d - 1] = d;
@@ -136,7 +122,7 @@ public final class SyncBatchNorm extends Module {
         Tensor mean = total.narrow(0, 0, c).div(n);
         Tensor centered = x.sub(mean.reshape(statShape));
         Tensor var = allReduceSum(centered.mul(centered).sum(dims, false), group).div(n);
-        if (isTraining() && trackRunningStats) {
+        if (isTraining() && tracksRunningStats()) {
             try (GradMode.Guard g = GradMode.noGrad()) {
                 buffer("running_mean").mulInPlace(1 - momentum).addInPlace(mean, momentum);
                 buffer("running_var").mulInPlace(1 - momentum).addInPlace(var, momentum * n / (n - 1));
@@ -182,7 +168,7 @@ public final class SyncBatchNorm extends Module {
 
     @Override
     public String describe() {
-        return "SyncBatchNorm(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + affine
-                + ", track_running_stats=" + trackRunningStats + ", group of " + group.size() + ")";
+        String bn = super.describe();
+        return bn.substring(0, bn.length() - 1) + ", group of " + group.size() + ")";
     }
 }

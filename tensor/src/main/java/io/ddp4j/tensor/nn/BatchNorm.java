@@ -75,6 +75,16 @@ public abstract class BatchNorm extends Module {
         return momentum;
     }
 
+    /** Whether it has a learnable weight and bias. */
+    public boolean affine() {
+        return affine;
+    }
+
+    /** Whether it keeps running_mean, running_var and num_batches_tracked. */
+    public boolean tracksRunningStats() {
+        return trackRunningStats;
+    }
+
     @Override
     public String describe() {
         return getClass().getSimpleName() + "(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + affine
