@@ -6,12 +6,12 @@ package io.ddp4j.tensor.backend.cpu;
  * multiply and per add (Java never fuses them). That is exactly what the plain triple loop
  * computes, so blocking changes speed and never a bit of the result.
  *
- * <p>Two rows of C at a time are summed in two private arrays of up to {@value #NB} columns, so
- * each element of B read is used twice and the innermost loop is a unit-stride multiply-add over
- * columns, with no aliasing between its arrays, that the JIT vectorises.
+ * <p>Four rows of C at a time are summed in four private arrays of up to {@value #NB} columns,
+ * so each element of B read from memory serves four multiply-adds, and the innermost loop is a
+ * unit-stride multiply-add over columns, which the JIT vectorises.
  */
 final class CpuGemm {
-    static final int NB = 512;
+    static final int NB = 256;
 
     private CpuGemm() {}
 
@@ -22,31 +22,38 @@ final class CpuGemm {
     static void gemm(double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                      double[] c, int cOff, int ldc, int m, int n, int k) {
         int width = Math.min(NB, n);
-        double[] t0 = new double[width], t1 = new double[width];
+        double[] t0 = new double[width], t1 = new double[width], t2 = new double[width], t3 = new double[width];
         for (int j0 = 0; j0 < n; j0 += NB) {
             int nj = Math.min(NB, n - j0);
             int i = 0;
-            for (; i + 1 < m; i += 2) {
+            for (; i + 3 < m; i += 4) {
                 java.util.Arrays.fill(t0, 0.0);
                 java.util.Arrays.fill(t1, 0.0);
-                int a0Row = aOff + i * lda, a1Row = a0Row + lda;
+                java.util.Arrays.fill(t2, 0.0);
+                java.util.Arrays.fill(t3, 0.0);
+                int r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
                 for (int p = 0; p < k; p++) {
-                    double a0 = a[a0Row + p], a1 = a[a1Row + p];
+                    double a0 = a[r0 + p], a1 = a[r1 + p], a2 = a[r2 + p], a3 = a[r3 + p];
                     int bRow = bOff + p * ldb + j0;
                     for (int j = 0; j < nj; j++) {
                         double bv = b[bRow + j];
                         t0[j] += a0 * bv;
                         t1[j] += a1 * bv;
+                        t2[j] += a2 * bv;
+                        t3[j] += a3 * bv;
                     }
                 }
-                System.arraycopy(t0, 0, c, cOff + i * ldc + j0, nj);
-                System.arraycopy(t1, 0, c, cOff + (i + 1) * ldc + j0, nj);
+                int c0 = cOff + i * ldc + j0;
+                System.arraycopy(t0, 0, c, c0, nj);
+                System.arraycopy(t1, 0, c, c0 + ldc, nj);
+                System.arraycopy(t2, 0, c, c0 + 2 * ldc, nj);
+                System.arraycopy(t3, 0, c, c0 + 3 * ldc, nj);
             }
-            if (i < m) {
+            for (; i < m; i++) {
                 java.util.Arrays.fill(t0, 0.0);
-                int a0Row = aOff + i * lda;
+                int r0 = aOff + i * lda;
                 for (int p = 0; p < k; p++) {
-                    double a0 = a[a0Row + p];
+                    double a0 = a[r0 + p];
                     int bRow = bOff + p * ldb + j0;
                     for (int j = 0; j < nj; j++) t0[j] += a0 * b[bRow + j];
                 }
