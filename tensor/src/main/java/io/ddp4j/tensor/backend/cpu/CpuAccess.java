@@ -241,6 +241,21 @@ final class CpuAccess {
                     + s.byteSize() + " bytes");
     }
 
+    /** Copies count elements of byteSize bytes, bits unchanged, between two strided runs. */
+    static void copyRawRun(MemorySegment s, long sOff, long sStride, MemorySegment d, long dOff, long dStride, int count, int byteSize) {
+        if (count <= 0) return;
+        if (sStride == 1 && dStride == 1) {
+            MemorySegment.copy(s, sOff * byteSize, d, dOff * byteSize, (long) count * byteSize);
+            return;
+        }
+        switch (byteSize) {
+            case 1 -> { for (int k = 0; k < count; k++) d.set(ValueLayout.JAVA_BYTE, dOff + k * dStride, s.get(ValueLayout.JAVA_BYTE, sOff + k * sStride)); }
+            case 2 -> { for (int k = 0; k < count; k++) d.setAtIndex(ValueLayout.JAVA_SHORT, dOff + k * dStride, s.getAtIndex(ValueLayout.JAVA_SHORT, sOff + k * sStride)); }
+            case 4 -> { for (int k = 0; k < count; k++) d.setAtIndex(ValueLayout.JAVA_INT, dOff + k * dStride, s.getAtIndex(ValueLayout.JAVA_INT, sOff + k * sStride)); }
+            default -> { for (int k = 0; k < count; k++) d.setAtIndex(ValueLayout.JAVA_LONG, dOff + k * dStride, s.getAtIndex(ValueLayout.JAVA_LONG, sOff + k * sStride)); }
+        }
+    }
+
     /** dst[dstPos + k] = t[start + k] for k in [0, count), in logical order. */
     static void read(TensorData t, long start, int count, double[] dst, int dstPos) {
         MemorySegment s = segment(t);

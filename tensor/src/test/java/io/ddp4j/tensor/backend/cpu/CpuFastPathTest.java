@@ -39,6 +39,11 @@ class CpuFastPathTest {
     private TensorData randomView(DType type, int rank) {
         int[] shape = new int[rank];
         for (int d = 0; d < rank; d++) shape[d] = 1 + RND.nextInt(5);
+        return randomView(type, shape);
+    }
+
+    private TensorData randomView(DType type, int[] shape) {
+        int rank = shape.length;
         // a larger parent whose dims are the view's in a random order, a random start in each dim
         int[] perm = permutation(rank);
         int[] parent = new int[rank];
@@ -154,6 +159,40 @@ class CpuFastPathTest {
                 MemorySegment ts = CpuAccess.segment(twinView);
                 for (int k = 0; k < n; k++) CpuAccess.set(ts, type, offsetOf(twinView, k), values[k]);
                 assertEquals(-1, CpuAccess.segment(v).mismatch(ts), type + " write " + v);
+            }
+    }
+
+    private static boolean broadcasts(TensorData t) {
+        for (int d = 0; d < t.rank(); d++) if (t.strides()[d] == 0 && t.shape()[d] > 1) return true;
+        return false;
+    }
+
+    @Test
+    void sameDtypeCopiesMoveTheBitsOfEveryElement() {
+        for (DType type : DType.values())
+            for (int trial = 0; trial < 60; trial++) {
+                TensorData src = randomView(type, trial % 5);
+                int[] shape = src.shape();
+                int n = (int) src.numel();
+                // into a dense output, into a permuted view of the same shape, and a view into a dense source
+                TensorData dense = alloc(type, Math.max(1, n)).withLayout(shape, TensorData.contiguousStrides(shape), 0);
+                CpuBackend.INSTANCE.copy(src, dense);
+                MemorySegment ss = CpuAccess.segment(src), ds = CpuAccess.segment(dense);
+                int size = type.byteSize();
+                for (int k = 0; k < n; k++)
+                    assertEquals(CpuAccess.getRaw(ss, size, offsetOf(src, k)), CpuAccess.getRaw(ds, size, k), type + " into dense " + src);
+                TensorData view = randomView(type, shape);
+                if (broadcasts(view)) continue;
+                CpuBackend.INSTANCE.copy(src, view);
+                MemorySegment vs = CpuAccess.segment(view);
+                for (int k = 0; k < n; k++)
+                    assertEquals(CpuAccess.getRaw(ss, size, offsetOf(src, k)), CpuAccess.getRaw(vs, size, offsetOf(view, k)), type + " into view " + view);
+                TensorData back = randomView(type, shape);
+                if (broadcasts(back)) continue;
+                CpuBackend.INSTANCE.copy(dense, back);
+                MemorySegment bs = CpuAccess.segment(back);
+                for (int k = 0; k < n; k++)
+                    assertEquals(CpuAccess.getRaw(ds, size, k), CpuAccess.getRaw(bs, size, offsetOf(back, k)), type + " from dense into " + back);
             }
     }
 
