@@ -76,6 +76,21 @@ public final class CpuBackend implements Backend {
             MemorySegment.copy(s, src.offset() * size, d, out.offset() * size, out.numel() * size);
             return;
         }
+        if (out.isContiguous()) {
+            // runs of the source into consecutive elements of the output
+            CpuAccess.Runs l = CpuAccess.Runs.of(src);
+            long stride = l.innerStride(), base = out.offset();
+            CpuParallel.forRange(out.numel(), 1 << 15, (from, to) -> CpuAccess.forEachRun(l, from, (int) (to - from),
+                    (off, pos, len) -> CpuAccess.copyRawRun(s, off, stride, d, base + from + pos, 1, len, size)));
+            return;
+        }
+        if (src.isContiguous()) {
+            CpuAccess.Runs l = CpuAccess.Runs.of(out);
+            long stride = l.innerStride(), base = src.offset();
+            CpuParallel.forRange(out.numel(), 1 << 15, (from, to) -> CpuAccess.forEachRun(l, from, (int) (to - from),
+                    (off, pos, len) -> CpuAccess.copyRawRun(s, base + from + pos, 1, d, off, stride, len, size)));
+            return;
+        }
         CpuParallel.forRange(out.numel(), 1 << 15, (from, to) -> {
             CpuAccess.Cursor cs = new CpuAccess.Cursor(src, from), cd = new CpuAccess.Cursor(out, from);
             for (long i = from; i < to; i++) {

@@ -4,9 +4,21 @@ import io.ddp4j.tensor.backend.Conv2dParams;
 import io.ddp4j.tensor.backend.TensorData;
 
 /**
- * Direct 2-d convolution: for each weight element, a multiply-add over a whole output plane (the
- * inner loop runs along output columns). Each task owns the outputs it writes and sums in a fixed
- * order, so the result does not depend on thread count.
+ * 2-d convolution as matrix products over gathered patches (im2col) through {@link CpuGemm}, with
+ * every sum in double and in the same order as the direct loops kept below as the definition:
+ * <ul>
+ * <li>forward: out[n, o, y, z] sums over (c, i, j) ascending;</li>
+ * <li>backward input: grad_in[n, c, h, w] sums over (o, i, j) ascending (each (i, j) meets at most one
+ *     output position);</li>
+ * <li>backward weight: grad_w[o, c, i, j] is, for n ascending, the running sum plus that sample's
+ *     sum over (y, z) ascending.</li>
+ * </ul>
+ * Where the direct loops skip a tap that falls in the padding, the products add an exact +0 or -0
+ * instead, which leaves a sum that started at +0 unchanged; that holds only when the other factor
+ * is finite, so when the weight (forward, backward input) or the output gradient (backward weight)
+ * holds an infinity or NaN, or when a gathered matrix would be very large, the direct loops run.
+ * Results are therefore bit for bit those of the direct loops. Each task owns the outputs it writes
+ * and sums in a fixed order, so the result does not depend on thread count.
  */
 final class CpuConv2d {
     private CpuConv2d() {}
@@ -18,7 +30,178 @@ final class CpuConv2d {
         }
     }
 
+    /** Gathered matrices larger than this many doubles per task use the direct loops. */
+    static final long MAX_GATHER = 1L << 22;
+
+    private static boolean allFinite(double[] a) {
+        for (double v : a) if (!Double.isFinite(v)) return false;
+        return true;
+    }
+
     static void forward(TensorData xd, TensorData wd, TensorData outd, Conv2dParams p) {
+        Geometry g = Geometry.of(xd.shape(), wd.shape(), outd.shape(), p);
+        int kk = g.cg * g.kh * g.kw, plane = g.oh * g.ow;
+        if ((long) kk * plane > MAX_GATHER || outd.numel() == 0) {
+            forwardDirect(xd, wd, outd, p);
+            return;
+        }
+        double[] w = CpuAccess.readAll(wd);
+        if (!allFinite(w)) {
+            forwardDirect(xd, wd, outd, p);
+            return;
+        }
+        double[] x = CpuAccess.readAll(xd);
+        int groups = p.groups();
+        CpuParallel.forRange((long) g.n * groups, 1, (from, to) -> {
+            double[] col = new double[kk * plane], res = new double[g.og * plane];
+            for (long t = from; t < to; t++) {
+                int ni = (int) (t / groups), group = (int) (t % groups);
+                // col[(cl, i, j), (y, z)] = x[ni, group * cg + cl, ih, iw], 0 in the padding
+                for (int cl = 0; cl < g.cg; cl++) {
+                    int xPlane = ((ni * g.c) + group * g.cg + cl) * g.h * g.w;
+                    for (int i = 0; i < g.kh; i++)
+                        for (int j = 0; j < g.kw; j++)
+                            gatherPlane(x, xPlane, col, ((cl * g.kh + i) * g.kw + j) * plane, g, p, i, j);
+                }
+                CpuGemm.gemm(w, group * g.og * kk, kk, col, 0, plane, res, 0, plane, g.og, plane, kk);
+                CpuAccess.write(res, 0, outd, ((long) ni * g.o + (long) group * g.og) * plane, g.og * plane);
+            }
+        });
+    }
+
+    /** dst[dstPos + y * ow + z] = x[xPlane + ih * w + iw] for the tap (i, j), 0 where it falls outside. */
+    private static void gatherPlane(double[] x, int xPlane, double[] dst, int dstPos, Geometry g, Conv2dParams p, int i, int j) {
+        int sw = p.strideW(), offW = j * p.dilationW() - p.padW();
+        // the output columns whose input column is inside: z in [zLo, zHi)
+        int zLo = offW >= 0 ? 0 : Math.min(g.ow, (-offW + sw - 1) / sw);
+        int zHi = Math.max(zLo, Math.min(g.ow, g.w - offW <= 0 ? 0 : (g.w - offW - 1) / sw + 1));
+        for (int y = 0; y < g.oh; y++) {
+            int ih = y * p.strideH() - p.padH() + i * p.dilationH();
+            int row = dstPos + y * g.ow;
+            if (ih < 0 || ih >= g.h) {
+                java.util.Arrays.fill(dst, row, row + g.ow, 0.0);
+                continue;
+            }
+            int src = xPlane + ih * g.w + offW;
+            for (int z = 0; z < zLo; z++) dst[row + z] = 0;
+            if (sw == 1) System.arraycopy(x, src + zLo, dst, row + zLo, zHi - zLo);
+            else for (int z = zLo; z < zHi; z++) dst[row + z] = x[src + z * sw];
+            for (int z = zHi; z < g.ow; z++) dst[row + z] = 0;
+        }
+    }
+
+    static void backwardInput(TensorData gd, TensorData wd, TensorData gid, Conv2dParams p) {
+        Geometry g = Geometry.of(gid.shape(), wd.shape(), gd.shape(), p);
+        int kk = g.og * g.kh * g.kw, inPlane = g.h * g.w, outPlane = g.oh * g.ow;
+        if ((long) kk * inPlane > MAX_GATHER || gid.numel() == 0) {
+            backwardInputDirect(gd, wd, gid, p);
+            return;
+        }
+        double[] w = CpuAccess.readAll(wd);
+        if (!allFinite(w)) {
+            backwardInputDirect(gd, wd, gid, p);
+            return;
+        }
+        double[] go = CpuAccess.readAll(gd);
+        int groups = p.groups(), perIn = g.cg * g.kh * g.kw;
+        // wt[group][cl, (ol, i, j)] = w[group * og + ol, cl, i, j]
+        double[] wt = new double[groups * g.cg * kk];
+        for (int group = 0; group < groups; group++)
+            for (int ol = 0; ol < g.og; ol++)
+                for (int cl = 0; cl < g.cg; cl++)
+                    for (int ij = 0; ij < g.kh * g.kw; ij++)
+                        wt[(group * g.cg + cl) * kk + ol * g.kh * g.kw + ij] = w[(group * g.og + ol) * perIn + cl * g.kh * g.kw + ij];
+        CpuParallel.forRange((long) g.n * groups, 1, (from, to) -> {
+            double[] col = new double[kk * inPlane], res = new double[g.cg * inPlane];
+            for (long t = from; t < to; t++) {
+                int ni = (int) (t / groups), group = (int) (t % groups);
+                // col[(ol, i, j), (ih, iw)] = grad_out[ni, group * og + ol, y, z] for the output position
+                // that tap (i, j) takes from (ih, iw), 0 where there is none
+                for (int ol = 0; ol < g.og; ol++) {
+                    int gPlane = (ni * g.o + group * g.og + ol) * outPlane;
+                    for (int i = 0; i < g.kh; i++)
+                        for (int j = 0; j < g.kw; j++)
+                            scatterSourcePlane(go, gPlane, col, ((ol * g.kh + i) * g.kw + j) * inPlane, g, p, i, j);
+                }
+                CpuGemm.gemm(wt, group * g.cg * kk, kk, col, 0, inPlane, res, 0, inPlane, g.cg, inPlane, kk);
+                CpuAccess.write(res, 0, gid, ((long) ni * g.c + (long) group * g.cg) * inPlane, g.cg * inPlane);
+            }
+        });
+    }
+
+    /** dst[dstPos + ih * w + iw] = go[gPlane + y * ow + z] where tap (i, j) of output (y, z) reads (ih, iw), else 0. */
+    private static void scatterSourcePlane(double[] go, int gPlane, double[] dst, int dstPos, Geometry g, Conv2dParams p, int i, int j) {
+        java.util.Arrays.fill(dst, dstPos, dstPos + g.h * g.w, 0.0);
+        for (int y = 0; y < g.oh; y++) {
+            int ih = y * p.strideH() - p.padH() + i * p.dilationH();
+            if (ih < 0 || ih >= g.h) continue;
+            int row = dstPos + ih * g.w, src = gPlane + y * g.ow;
+            for (int z = 0; z < g.ow; z++) {
+                int iw = z * p.strideW() - p.padW() + j * p.dilationW();
+                if (iw >= 0 && iw < g.w) dst[row + iw] = go[src + z];
+            }
+        }
+    }
+
+    static void backwardWeight(TensorData xd, TensorData gd, TensorData gwd, Conv2dParams p) {
+        Geometry g = Geometry.of(xd.shape(), gwd.shape(), gd.shape(), p);
+        int kk = g.cg * g.kh * g.kw, plane = g.oh * g.ow;
+        int groups = p.groups();
+        if ((long) kk * plane > MAX_GATHER || gwd.numel() == 0) {
+            backwardWeightDirect(xd, gd, gwd, p);
+            return;
+        }
+        double[] go = CpuAccess.readAll(gd);
+        if (!allFinite(go)) {
+            backwardWeightDirect(xd, gd, gwd, p);
+            return;
+        }
+        double[] x = CpuAccess.readAll(xd);
+        int perSample = g.o * kk;
+        // samples in chunks: each sample's sums are computed in parallel, then added in sample order
+        int chunk = (int) Math.max(1, Math.min(g.n, MAX_GATHER / perSample));
+        double[] acc = new double[perSample];
+        double[] partial = new double[chunk * perSample];
+        for (int n0 = 0; n0 < g.n; n0 += chunk) {
+            int count = Math.min(chunk, g.n - n0), first = n0;
+            CpuParallel.forRange((long) count * groups, 1, (from, to) -> {
+                double[] colT = new double[plane * kk], col = new double[kk * plane];
+                for (long t = from; t < to; t++) {
+                    int local = (int) (t / groups), group = (int) (t % groups), ni = first + local;
+                    for (int cl = 0; cl < g.cg; cl++) {
+                        int xPlane = ((ni * g.c) + group * g.cg + cl) * g.h * g.w;
+                        for (int i = 0; i < g.kh; i++)
+                            for (int j = 0; j < g.kw; j++)
+                                gatherPlane(x, xPlane, col, ((cl * g.kh + i) * g.kw + j) * plane, g, p, i, j);
+                    }
+                    transpose(col, kk, plane, colT);
+                    // partial[local][group * og + ol, (cl, i, j)] = sum over (y, z) of go * x
+                    CpuGemm.gemm(go, (ni * g.o + group * g.og) * plane, plane, colT, 0, kk,
+                            partial, local * perSample + group * g.og * kk, kk, g.og, kk, plane);
+                }
+            });
+            CpuParallel.forRange(perSample, 1 << 12, (from, to) -> {
+                for (int local = 0; local < count; local++) {
+                    int base = local * perSample;
+                    for (int e = (int) from; e < to; e++) acc[e] += partial[base + e];
+                }
+            });
+        }
+        CpuAccess.write(acc, 0, gwd, 0, perSample);
+    }
+
+    /** dst[c * rows + r] = src[r * cols + c]: [rows, cols] to [cols, rows], in tiles. */
+    private static void transpose(double[] src, int rows, int cols, double[] dst) {
+        final int tile = 32;
+        for (int r0 = 0; r0 < rows; r0 += tile)
+            for (int c0 = 0; c0 < cols; c0 += tile) {
+                int r1 = Math.min(rows, r0 + tile), c1 = Math.min(cols, c0 + tile);
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
+            }
+    }
+
+    static void forwardDirect(TensorData xd, TensorData wd, TensorData outd, Conv2dParams p) {
         Geometry g = Geometry.of(xd.shape(), wd.shape(), outd.shape(), p);
         double[] x = CpuAccess.readAll(xd), w = CpuAccess.readAll(wd);
         int plane = g.oh * g.ow;
@@ -50,7 +233,7 @@ final class CpuConv2d {
         });
     }
 
-    static void backwardInput(TensorData gd, TensorData wd, TensorData gid, Conv2dParams p) {
+    static void backwardInputDirect(TensorData gd, TensorData wd, TensorData gid, Conv2dParams p) {
         Geometry g = Geometry.of(gid.shape(), wd.shape(), gd.shape(), p);
         double[] go = CpuAccess.readAll(gd), w = CpuAccess.readAll(wd);
         int inPlane = g.h * g.w;
@@ -82,7 +265,7 @@ final class CpuConv2d {
         });
     }
 
-    static void backwardWeight(TensorData xd, TensorData gd, TensorData gwd, Conv2dParams p) {
+    static void backwardWeightDirect(TensorData xd, TensorData gd, TensorData gwd, Conv2dParams p) {
         Geometry g = Geometry.of(xd.shape(), gwd.shape(), gd.shape(), p);
         double[] x = CpuAccess.readAll(xd), go = CpuAccess.readAll(gd);
         int perOut = g.cg * g.kh * g.kw;
