@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ddp4j.bindings.mpi.Mpi;
-import io.ddp4j.ddp.pg.MpiCollectivesMain;
+import io.ddp4j.ddp.pg.CollectivesCheckMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ class MpiProcessGroupTest {
         if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xss1m", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), MpiCollectivesMain.class.getName()));
+                "-cp", System.getProperty("java.class.path"), CollectivesCheckMain.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "mpirun did not finish: " + out);

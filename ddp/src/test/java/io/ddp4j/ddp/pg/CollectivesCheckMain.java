@@ -6,17 +6,24 @@ import java.lang.foreign.Arena;
 import java.time.Duration;
 
 /**
- * What every rank runs under mpirun for {@code MpiProcessGroupTest}: each collective, each dtype
- * and reduce op, several sizes, against the serial reference of {@link Values} (the same data the
- * tcp backend is tested with), then a deliberate mismatch. Prints "ok rank R of N: C checks" or
+ * What every rank runs, as its own JVM, for the multi-process collective tests: each collective,
+ * each dtype and reduce op, several sizes, against the serial reference of {@link Values} (the same
+ * data the in-JVM tcp tests use), then a deliberate mismatch. Prints "ok rank R of N: C checks" or
  * exits 1 with what differed.
+ *
+ * <pre>args: mpi   (under mpirun: MPI_COMM_WORLD)
+ *       tcp   (under the launcher: Distributed.init(env://))</pre>
  */
-public final class MpiCollectivesMain {
+public final class CollectivesCheckMain {
     static int checks;
 
     public static void main(String[] args) {
         long[] counts = {0, 1, 13, 1001, 65_537};
-        try (MpiProcessGroup pg = MpiProcessGroup.world(Duration.ofSeconds(60)); Arena arena = Arena.ofShared()) {
+        String backend = args.length > 0 ? args[0] : "mpi";
+        try (AutoCloseable owner = backend.equals("mpi") ? MpiProcessGroup.world(Duration.ofSeconds(60))
+                     : io.ddp4j.ddp.Distributed.init(io.ddp4j.ddp.InitOptions.fromEnv().withTimeout(Duration.ofSeconds(60)));
+             Arena arena = Arena.ofShared()) {
+            ProcessGroup pg = owner instanceof ProcessGroup g ? g : ((io.ddp4j.ddp.Distributed) owner).group();
             int r = pg.rank(), w = pg.size();
             for (DType t : DType.values()) {
                 for (ReduceOp op : ReduceOp.values()) {
@@ -62,15 +69,14 @@ public final class MpiCollectivesMain {
             require(got[0] == prev && got[1] == prev + 0.5f && got[2] == -prev, "ring send/recv from " + prev);
             pg.barrier().await();
 
-            // rank 0 calls something else: every rank must fail naming both calls, not hang
-            HostBuffer x = Values.buffer(arena, DType.F32, 10);
+            // rank 0 all-reduces 10 elements, the others 11: every rank must fail naming both calls, not hang
+            HostBuffer x = Values.buffer(arena, DType.F32, r == 0 ? 10 : 11);
             try {
-                if (r == 0) pg.broadcast(x, 0).await();
-                else pg.allReduce(x, ReduceOp.SUM).await();
+                pg.allReduce(x, ReduceOp.SUM).await();
                 require(false, "a mismatched collective must fail");
             } catch (CollectiveMismatchException e) {
                 String m = e.getMessage();
-                require(m.contains("broadcast #") && m.contains("allReduce #"), "mismatch message names both calls: " + m);
+                require(m.contains("10 elements") && m.contains("11 elements"), "mismatch message names both calls: " + m);
             }
             System.out.println("ok rank " + r + " of " + w + ": " + checks + " checks");
         } catch (Throwable t) {
