@@ -44,7 +44,6 @@ public interface BucketBuffer extends AutoCloseable {
     /** A zero-filled buffer of {@code numel} elements on {@code device}. */
     static BucketBuffer allocate(DType dtype, Device device, long numel) {
         if (device.isCpu()) return new CpuBucketBuffer(dtype, numel);
-        throw new UnsupportedOperationException("no bucket buffer for " + device + " yet: DDP on this device needs its backend's "
-                + "bucket buffer (device memory reduced by the device's process group)");
+        return new CudaBucketBuffer(dtype, device, numel);
     }
 }

@@ -53,6 +53,14 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     }
 
     /** How many times the host has waited for this device (a test seam: only reads back wait). */
+    /**
+     * The device's compute stream (a cudaStream_t), where every op of this backend is enqueued. A
+     * communication library orders its work after the compute work with an event on this stream.
+     */
+    public long computeStream() {
+        return dev.compute;
+    }
+
     public long hostSyncCount() {
         return dev.hostSyncs();
     }
