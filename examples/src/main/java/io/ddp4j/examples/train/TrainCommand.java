@@ -114,9 +114,13 @@ public final class TrainCommand implements Callable<Integer> {
             if ("0".equals(System.getenv("RANK"))) Files.writeString(out.resolve(RESULT_FILE), result.jsonLine() + "\n");
             return 0;
         }
-        System.out.println("metrics: " + out.resolve("metrics.json") + ", " + out.resolve("metrics.csv") + ", plot: " + out.resolve("loss_accuracy.png"));
+        printReportPaths();
         if (json) System.out.println(result.jsonLine());
         return 0;
+    }
+
+    private void printReportPaths() {
+        System.out.println("metrics: " + out.resolve("metrics.json") + ", " + out.resolve("metrics.csv") + ", plot: " + out.resolve("loss_accuracy.png"));
     }
 
     /** Starts nproc copies of this command as workers of one job on this node. */
@@ -135,7 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("ddp4j train: %d processes over %s%n", parallel.nproc(), parallel.backend());
         int code = new Launcher().run(options);
         if (code != 0) return code;
-        System.out.println("metrics: " + out.resolve("metrics.json") + ", " + out.resolve("metrics.csv") + ", plot: " + out.resolve("loss_accuracy.png"));
+        printReportPaths();
         if (json) System.out.print(Files.readString(out.resolve(RESULT_FILE)));
         return 0;
     }

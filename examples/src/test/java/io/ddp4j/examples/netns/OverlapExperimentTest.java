@@ -3,7 +3,6 @@ package io.ddp4j.examples.netns;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,13 +32,8 @@ class OverlapExperimentTest {
                 "--nproc-per-node", "1", "--jvm-arg=-Xmx512m",
                 // one core of compute per rank: two ranks share this machine, so neither may take both
                 "--jvm-arg=-XX:ActiveProcessorCount=1", "--", OverlapWorker.class.getName(), mode, Integer.toString(STEPS)};
-        List<String> node0 = new ArrayList<>(List.of(common));
-        node0.addAll(1, List.of("--node-rank", "0"));
-        List<String> node1 = new ArrayList<>(List.of(common));
-        node1.addAll(1, List.of("--node-rank", "1"));
-        CompletableFuture<String> a = TwoHostRunTest.start(NetNamespaces.inside(net.ns0, TwoHostRunTest.ddp4j(node0.toArray(String[]::new))));
-        CompletableFuture<String> b = TwoHostRunTest.start(NetNamespaces.inside(net.ns1, TwoHostRunTest.ddp4j(node1.toArray(String[]::new))));
-        String outA = a.get(300, TimeUnit.SECONDS), outB = b.get(300, TimeUnit.SECONDS);
+        List<CompletableFuture<String>> nodes = TwoHostRunTest.onBothNodes(net, common);
+        String outA = nodes.get(0).get(300, TimeUnit.SECONDS), outB = nodes.get(1).get(300, TimeUnit.SECONDS);
         assertTrue(outA.endsWith("exit=0") && outB.endsWith("exit=0"), "node 0:\n" + outA + "\nnode 1:\n" + outB);
         Matcher m = RESULT.matcher(outA);
         assertTrue(m.find(), outA);

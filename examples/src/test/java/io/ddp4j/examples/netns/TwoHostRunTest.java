@@ -44,6 +44,21 @@ class TwoHostRunTest {
         });
     }
 
+    /**
+     * Starts {@code ddp4j <runArgs>} in each namespace, as node 0 and node 1 ({@code runArgs} starts
+     * with "run"; {@code --node-rank} is added right after it). Returns node 0's and node 1's output.
+     */
+    static List<CompletableFuture<String>> onBothNodes(NetNamespaces net, String... runArgs) throws Exception {
+        List<CompletableFuture<String>> out = new ArrayList<>();
+        String[] ns = {net.ns0, net.ns1};
+        for (int node = 0; node < 2; node++) {
+            List<String> args = new ArrayList<>(List.of(runArgs));
+            args.addAll(1, List.of("--node-rank", Integer.toString(node)));
+            out.add(start(NetNamespaces.inside(ns[node], ddp4j(args.toArray(String[]::new)))));
+        }
+        return out;
+    }
+
     @Test
     void ddp4jRunSpansTwoHostsJoinedByAVethPair() throws Exception {
         NetNamespaces.unavailableReason().ifPresent(why -> assumeTrue(false, "skipped: " + why));
@@ -51,13 +66,8 @@ class TwoHostRunTest {
             String port = "29" + (400 + ProcessHandle.current().pid() % 500);
             String[] common = {"run", "--nnodes", "2", "--master-addr", net.addr0, "--master-port", port, "--nproc-per-node", "2",
                     "--jvm-arg=-XX:TieredStopAtLevel=1", "--jvm-arg=-Xmx128m", "--", TwoHostWorker.class.getName()};
-            List<String> node0 = new ArrayList<>(List.of(common));
-            node0.addAll(1, List.of("--node-rank", "0"));
-            List<String> node1 = new ArrayList<>(List.of(common));
-            node1.addAll(1, List.of("--node-rank", "1"));
-            CompletableFuture<String> a = start(NetNamespaces.inside(net.ns0, ddp4j(node0.toArray(String[]::new))));
-            CompletableFuture<String> b = start(NetNamespaces.inside(net.ns1, ddp4j(node1.toArray(String[]::new))));
-            String outA = a.get(150, TimeUnit.SECONDS), outB = b.get(150, TimeUnit.SECONDS);
+            List<CompletableFuture<String>> nodes = onBothNodes(net, common);
+            String outA = nodes.get(0).get(150, TimeUnit.SECONDS), outB = nodes.get(1).get(150, TimeUnit.SECONDS);
             String both = "node 0:\n" + outA + "\nnode 1:\n" + outB;
             assertTrue(outA.endsWith("exit=0") && outB.endsWith("exit=0"), both);
             for (int r = 0; r < 4; r++) {
