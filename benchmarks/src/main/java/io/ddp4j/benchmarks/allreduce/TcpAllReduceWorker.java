@@ -64,9 +64,12 @@ public final class TcpAllReduceWorker {
             HostBuffer all = HostBuffer.allocate(arena, DType.F32, maxBytes / 4);
             HostBuffer worst = HostBuffer.allocate(arena, DType.F64, 1);
             // A JVM-only warm-up the C program does not need: let the JIT compile the send, receive
-            // and reduce paths (direct small-message path and ring path) before anything is timed.
+            // and reduce paths (small-message and ring paths) before anything is timed. C2 takes a
+            // few thousand calls to settle (measured: the first 300 small calls average ~5 ms, the
+            // ones after 3000 ~0.2 ms), so a short warm-up would time the interpreter, not the code.
             fill(all, 0f);
-            for (int i = 0; i < 300; i++) pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
+            for (int i = 0; i < 3000; i++) pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
+            for (int i = 0; i < 300; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 16 * 1024)), ReduceOp.SUM).await();
             for (int i = 0; i < 30; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 256 * 1024)), ReduceOp.SUM).await();
             for (long bytes = 4096; bytes <= maxBytes; bytes *= 4) {
                 long count = bytes / 4;

@@ -153,20 +153,47 @@ final class Collectives {
         int w = w();
         if (w == 1) return;
         if (direct(data.byteSize())) {
-            for (int p = 0; p < w; p++) if (p != r()) t.send(p, data);
-            MemorySegment[] parts = new MemorySegment[w];
-            for (int p = 0; p < w; p++) parts[p] = p == r() ? data : t.receive(p, data.byteSize());
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment out = a.allocate(Math.max(1, data.byteSize()));
-                combineInRankOrder(out.asSlice(0, data.byteSize()), parts, dtype, op, count, w);
-                data.copyFrom(out.asSlice(0, data.byteSize()));
-            }
+            recursiveDoubling(data, dtype, count, op);
             return;
         }
         long[] bounds = evenBounds(count, w);
         ringReduceScatter(data, bounds, dtype, op);
         divideChunk(data, bounds, r(), dtype, op);
         ringAllGather(data, bounds, dtype);
+    }
+
+    /**
+     * Small all-reduce in log2(w) exchanges: in round k each rank swaps its partial result with
+     * rank {@code r ^ 2^k} and combines. Ranks beyond the largest power of two first hand their
+     * data to a partner below it and get the result back at the end. Every rank ends bit-identical
+     * because each combine is {@code mine op theirs} and the ops are commutative in IEEE arithmetic
+     * ({@code a + b == b + a} exactly), so both partners compute the same value.
+     */
+    private void recursiveDoubling(MemorySegment data, DType dtype, long count, ReduceOp op) {
+        int w = w(), r = r();
+        int p2 = Integer.highestOneBit(w);
+        int extra = w - p2;
+        if (r >= p2) {
+            t.send(r - p2, data);
+            copyInto(data, t.receive(r - p2, data.byteSize()));
+            return;
+        }
+        if (r < extra) combine(data, t.receive(r + p2, data.byteSize()), dtype, op, count);
+        for (int mask = 1; mask < p2; mask <<= 1) {
+            int partner = r ^ mask;
+            t.send(partner, data);
+            combine(data, t.receive(partner, data.byteSize()), dtype, op, count);
+        }
+        if (op == ReduceOp.AVG) Reductions.divide(data, dtype, count, w);
+        if (r < extra) t.send(r + p2, data);
+    }
+
+    private static void combine(MemorySegment into, MemorySegment got, DType dtype, ReduceOp op, long count) {
+        if (count > 0) Reductions.reduceInto(into, got, dtype, op, count);
+    }
+
+    private static void copyInto(MemorySegment into, MemorySegment got) {
+        if (into.byteSize() > 0) into.copyFrom(got);
     }
 
     void broadcast(MemorySegment data, DType dtype, int root) {
@@ -276,9 +303,13 @@ final class Collectives {
         }
     }
 
+    /** Dissemination barrier: in round k, signal rank r + 2^k and wait for rank r - 2^k; ceil(log2 w) rounds. */
     void barrier() {
-        for (int p = 0; p < w(); p++) if (p != r()) t.send(p, MemorySegment.NULL);
-        for (int p = 0; p < w(); p++) if (p != r()) t.receive(p, 0);
+        int w = w();
+        for (int d = 1; d < w; d <<= 1) {
+            t.send(mod(r() + d, w), MemorySegment.NULL);
+            t.receive(mod(r() - d, w), 0);
+        }
     }
 
     void send(MemorySegment data, DType dtype, int peer) {

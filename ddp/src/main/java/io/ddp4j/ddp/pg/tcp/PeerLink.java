@@ -2,48 +2,43 @@ package io.ddp4j.ddp.pg.tcp;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.ArrayDeque;
 
 /**
- * The connection to one peer: a blocking socket channel, a reader thread that drains it
- * continuously, and queues of received data frames.
+ * The connection to one peer: a non-blocking socket channel, the frame being read from it, the
+ * frames received and not yet consumed, and the frames waiting to be written.
  *
- * <p>Why blocking sockets on dedicated threads rather than a selector: a rank talks to few peers,
- * so one reader thread per peer is cheap, and the code stays straight-line. Because every
- * reader always drains its socket, a rank's blocking write can never deadlock against a peer
- * that is itself writing; the worker thread writes and then reduces what the readers queued,
- * which overlaps the network with the reduction. Control frames (abort, probe, goodbye) are
- * handled by the reader, so a rank answers a status probe even while its training thread is
- * stuck elsewhere.
+ * <p>A link has no thread of its own. The group's one I/O thread ({@link LinkPoller}) reads and
+ * writes every link, so nothing here is locked. Output is a queue of whole frames written in
+ * order, so a probe reply queued while a large data frame is half-written never lands inside it.
  */
-final class PeerLink implements AutoCloseable {
+final class PeerLink {
+    /** Control frames (ABORT, PROBE, PROBE_REPLY), handled on the I/O thread as they arrive. */
     interface Listener {
-        /** ABORT, PROBE or PROBE_REPLY from this peer. */
         void onControl(PeerLink link, Frame frame);
-
-        /** The connection ended; {@code clean} when the peer said goodbye first. */
-        void onGone(PeerLink link, boolean clean, String reason);
     }
 
     final int peer;
-    private final SocketChannel channel;
-    private final ReentrantLock writeLock = new ReentrantLock();
-    final LinkedBlockingQueue<Frame> collective = new LinkedBlockingQueue<>();
-    final LinkedBlockingQueue<Frame> p2p = new LinkedBlockingQueue<>();
-    private final Thread reader;
-    private volatile boolean saidGoodbye;
-    private volatile String goneReason;
-    private volatile boolean goneClean;
-    private volatile boolean closing;
+    final SocketChannel channel;
+    final SelectionKey key;
+    final ArrayDeque<Frame> collective = new ArrayDeque<>();
+    final ArrayDeque<Frame> p2p = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer[]> output = new ArrayDeque<>();
 
-    PeerLink(int peer, SocketChannel channel, String threadName, Listener listener) {
+    private final ByteBuffer header = ByteBuffer.allocate(Frame.HEADER_BYTES);
+    private ByteBuffer payload;          // null while the header is being read
+    private boolean saidGoodbye;
+    private boolean outputShut;
+    private volatile String goneReason;
+
+    PeerLink(int peer, SocketChannel channel, SelectionKey key) {
         this.peer = peer;
         this.channel = channel;
-        this.reader = Thread.ofPlatform().daemon().name(threadName).start(() -> readLoop(listener));
+        this.key = key;
     }
 
     /** Null while the peer is connected; afterwards why it went away. */
@@ -51,27 +46,30 @@ final class PeerLink implements AutoCloseable {
         return goneReason;
     }
 
-    boolean goneClean() {
-        return goneClean;
-    }
+    // ---- input --------------------------------------------------------------------------------
 
-    private void readLoop(Listener listener) {
-        ByteBuffer header = ByteBuffer.allocate(Frame.HEADER_BYTES);
-        String reason;
-        boolean clean = false;
+    /** Reads every whole frame the socket holds now; returns how many arrived. Never blocks. */
+    int readAvailable(Listener listener) {
+        if (goneReason != null) return 0;
+        int frames = 0;
         try {
             while (true) {
-                header.clear();
-                if (!readFully(header)) {
-                    clean = saidGoodbye;
-                    reason = clean ? "left the group (destroyed its process group)"
-                            : "closed its connection without leaving the group (its process exited or was killed)";
-                    break;
+                if (payload == null) {
+                    if (channel.read(header) < 0) {
+                        if (header.position() != 0) throw new IOException("connection closed in the middle of a frame");
+                        gone(saidGoodbye ? "left the group (destroyed its process group)"
+                                : "closed its connection without leaving the group (its process exited or was killed)");
+                        return frames;
+                    }
+                    if (header.hasRemaining()) return frames;
+                    payload = ByteBuffer.allocate(Frame.payloadBytes(header));
                 }
-                int n = Frame.payloadBytes(header);
-                byte[] payload = new byte[n];
-                if (n > 0 && !readFully(ByteBuffer.wrap(payload))) throw new IOException("connection closed in the middle of a frame");
-                Frame f = Frame.decode(header, payload);
+                if (payload.hasRemaining() && channel.read(payload) < 0) throw new IOException("connection closed in the middle of a frame");
+                if (payload.hasRemaining()) return frames;
+                Frame f = Frame.decode(header, payload.array());
+                header.clear();
+                payload = null;
+                frames++;
                 switch (f.type()) {
                     case Frame.DATA -> collective.add(f);
                     case Frame.P2P -> p2p.add(f);
@@ -80,86 +78,78 @@ final class PeerLink implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            reason = closing ? "was disconnected by this rank" : "lost its connection (" + e.getMessage() + "); its process probably died";
+            gone("lost its connection (" + e.getMessage() + "); its process probably died");
+            return frames;
         }
-        if (clean) {
-            // the peer will never read again: finish our side so its close() need not wait
-            shutdownOutputQuietly();
-        }
-        goneClean = clean;
+    }
+
+    private void gone(String reason) {
+        if (goneReason != null) return;
         goneReason = reason;
-        listener.onGone(this, clean, reason);
+        key.cancel();
+        if (saidGoodbye) shutdownOutput(); // the peer will never read again: end our side so its close() need not wait
     }
 
-    private boolean readFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                if (b.position() == 0) return false;
-                throw new IOException("connection closed in the middle of a frame");
-            }
-        }
-        return true;
-    }
+    // ---- output -------------------------------------------------------------------------------
 
-    /** Writes one frame; the lock keeps frames from the worker and the reader (probe replies) whole. */
-    void write(int type, OpDescriptor op, int part, int flags, MemorySegment payload) throws IOException {
-        long n = payload == null ? 0 : payload.byteSize();
+    /** Queues one frame behind those already queued; {@link #flush()} writes it. */
+    ByteBuffer[] enqueue(int type, OpDescriptor op, int part, int flags, MemorySegment body) {
+        long n = body == null ? 0 : body.byteSize();
         ByteBuffer h = Frame.header(type, op, part, flags, (int) n);
-        writeLock.lock();
-        try {
-            writeFully(h);
-            if (n > 0) writeFully(asBuffer(payload));
-        } finally {
-            writeLock.unlock();
-        }
+        ByteBuffer[] frame = n == 0 ? new ByteBuffer[]{h} : new ByteBuffer[]{h, asBuffer(body)};
+        output.add(frame);
+        return frame;
     }
 
     /** Native and byte[] segments are written in place; other heap arrays (float[] ...) have no ByteBuffer view, so they are copied. */
-    private static ByteBuffer asBuffer(MemorySegment payload) {
-        if (payload.isNative() || payload.heapBase().map(b -> b instanceof byte[]).orElse(false)) return payload.asByteBuffer();
-        return ByteBuffer.wrap(payload.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    private static ByteBuffer asBuffer(MemorySegment body) {
+        if (body.isNative() || body.heapBase().map(b -> b instanceof byte[]).orElse(false)) return body.asByteBuffer();
+        return ByteBuffer.wrap(body.toArray(ValueLayout.JAVA_BYTE));
     }
 
-    private void writeFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) channel.write(b);
-    }
-
-    /** Says goodbye and half-closes, so the peer reads everything we sent, then EOF. */
-    void leave() {
-        try {
-            write(Frame.GOODBYE, OpDescriptor.IDLE, 0, 0, null);
-        } catch (IOException ignored) {
-            // the peer is gone already; nothing to tell it
+    /**
+     * Writes queued frames until the socket takes no more; true when the queue is empty. The
+     * header and payload go out in one gathering write: one syscall and one segment for a small
+     * frame.
+     */
+    boolean flush() throws IOException {
+        if (goneReason != null && !output.isEmpty()) throw new IOException("rank " + peer + " " + goneReason);
+        while (!output.isEmpty()) {
+            ByteBuffer[] frame = output.peek();
+            channel.write(frame);
+            if (frame[frame.length - 1].hasRemaining()) {
+                if (key.isValid()) key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                return false;
+            }
+            output.poll();
         }
-        shutdownOutputQuietly();
+        if (key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) key.interestOps(SelectionKey.OP_READ);
+        return true;
     }
 
-    private void shutdownOutputQuietly() {
-        writeLock.lock();
+    /** Whether {@code frame} (from {@link #enqueue}) has been written completely. */
+    boolean written(ByteBuffer[] frame) {
+        return !frame[frame.length - 1].hasRemaining();
+    }
+
+    boolean outputPending() {
+        return !output.isEmpty();
+    }
+
+    void shutdownOutput() {
+        if (outputShut) return;
+        outputShut = true;
         try {
             channel.shutdownOutput();
-        } catch (ClosedChannelException ignored) {
-            // already closed
         } catch (IOException ignored) {
             // the connection is going away either way
-        } finally {
-            writeLock.unlock();
         }
     }
 
-    /** Waits up to {@code millis} for the peer's EOF (the reader ends), then closes the socket. */
-    void awaitEndAndClose(long millis) {
-        try {
-            reader.join(Math.max(1, millis));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        close();
-    }
-
-    @Override
-    public void close() {
-        closing = true;
+    /** Closed by this rank: later reads and writes on the link fail with this reason. */
+    void close() {
+        if (goneReason == null) goneReason = "was disconnected by this rank";
+        key.cancel();
         try {
             channel.close();
         } catch (IOException ignored) {

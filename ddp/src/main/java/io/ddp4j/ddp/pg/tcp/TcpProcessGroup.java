@@ -22,15 +22,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
  * The {@code tcp} backend: a CPU process group over a full mesh of TCP connections, Gloo-like.
- * Ops run on one worker thread per group in issue order, so {@link Work} is asynchronous.
+ * Ops run on one I/O thread per group in issue order, so {@link Work} is asynchronous. That thread
+ * also does every socket read and write ({@link LinkPoller}): no frame changes threads on its
+ * way from the socket to the reduction.
  *
  * <p>Failures are turned into exceptions that name a rank, never into hangs:
  * <ul>
@@ -49,8 +49,10 @@ public final class TcpProcessGroup implements ProcessGroup {
     private final int size;
     private final List<Integer> globalRanks;
     private final TcpOptions options;
-    private final PeerLink[] links;
-    private final ExecutorService worker;
+    private final LinkPoller poller;
+    private final Thread ioThread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean stopping;
     private final Map<Integer, Frame> probeReplies = new ConcurrentHashMap<>();
 
     private long issuedCollectives;
@@ -71,12 +73,43 @@ public final class TcpProcessGroup implements ProcessGroup {
         this.options = options;
         this.issuedSends = new long[size];
         this.issuedRecvs = new long[size];
-        this.links = new PeerLink[size];
-        PeerLink.Listener listener = new LinkListener();
-        for (int p = 0; p < size; p++) {
-            if (channels[p] != null) links[p] = new PeerLink(p, channels[p], "ddp4j-tcp-" + name + "-rank" + rank + "-from" + p, listener);
+        this.poller = new LinkPoller(channels, new LinkListener());
+        this.ioThread = Thread.ofPlatform().daemon().name("ddp4j-tcp-" + name + "-rank" + rank).start(this::ioLoop);
+    }
+
+    /**
+     * Runs queued ops in order; between ops it keeps reading the sockets (probes, aborts,
+     * disconnects, frames of peers that are ahead). Right after an op it polls for a short while
+     * before blocking, so back-to-back small ops do not pay a wake-up each.
+     */
+    private void ioLoop() {
+        long spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+        while (true) {
+            Runnable task = tasks.poll();
+            if (task != null) {
+                task.run();
+                spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+                continue;
+            }
+            if (stopping) return;
+            try {
+                // the blocking select must come straight after the empty poll of the task queue: a
+                // selectNow in between would swallow the wake-up of a task submitted meanwhile
+                if (System.nanoTime() - spinUntil < 0) {
+                    poller.pump(0);
+                    Thread.yield();
+                } else {
+                    poller.pump(50);
+                }
+            } catch (RuntimeException e) {
+                fail(new PeerFailureException("rank " + rank + ": group '" + name + "' lost its sockets: " + e.getMessage(), List.of(), e), false);
+                try {
+                    Thread.sleep(10); // no busy loop on a broken selector; ops queued now fail at once
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
         }
-        this.worker = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-tcp-" + name + "-rank" + rank).unstarted(r));
     }
 
     /**
@@ -137,7 +170,8 @@ public final class TcpProcessGroup implements ProcessGroup {
     private Work submit(OpDescriptor d, Consumer<Collectives> body) {
         if (closed) throw new IllegalStateException("process group '" + name + "' on rank " + rank + " is closed; cannot start " + d.describe());
         CompletableWork work = new CompletableWork(d.describe() + " on rank " + rank + " of group '" + name + "'", options.timeout());
-        worker.execute(() -> run(d, body, work));
+        tasks.add(() -> run(d, body, work));
+        poller.wakeup();
         return work;
     }
 
@@ -218,8 +252,7 @@ public final class TcpProcessGroup implements ProcessGroup {
     private void run(OpDescriptor d, Consumer<Collectives> body, CompletableWork work) {
         PeerFailureException f = failure;
         if (f != null) {
-            work.fail(new PeerFailureException("rank " + rank + ": " + d.describe() + " not started, group '" + name + "' failed earlier: "
-                    + f.getMessage(), f.suspectRanks(), f));
+            work.fail(sameKind(f, "rank " + rank + ": " + d.describe() + " not started, group '" + name + "' failed earlier: " + f.getMessage()));
             return;
         }
         currentOp = d;
@@ -239,6 +272,13 @@ public final class TcpProcessGroup implements ProcessGroup {
         }
     }
 
+    /** {@code f} restated for another op, keeping its kind: a mismatch stays a mismatch on every rank. */
+    private static PeerFailureException sameKind(PeerFailureException f, String message) {
+        return f instanceof CollectiveMismatchException
+                ? new CollectiveMismatchException(message, f.suspectRanks(), f)
+                : new PeerFailureException(message, f.suspectRanks(), f);
+    }
+
     /** Records the group's first failure; tells the peers when this rank detected it. */
     private void fail(PeerFailureException e, boolean tellPeers) {
         synchronized (this) {
@@ -248,13 +288,8 @@ public final class TcpProcessGroup implements ProcessGroup {
         if (!tellPeers) return;
         String suspects = e.suspectRanks().stream().map(String::valueOf).collect(Collectors.joining(","));
         byte[] payload = (suspects + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8);
-        for (PeerLink l : links) {
-            if (l == null || l.goneReason() != null) continue;
-            try {
-                l.write(Frame.ABORT, currentOp, 0, 0, MemorySegment.ofArray(payload));
-            } catch (IOException ignored) {
-                // that peer is gone too; it will not need the news
-            }
+        for (PeerLink l : poller.links()) {
+            if (l != null) poller.post(l, Frame.ABORT, currentOp, 0, e instanceof CollectiveMismatchException ? 1 : 0, MemorySegment.ofArray(payload));
         }
     }
 
@@ -285,20 +320,26 @@ public final class TcpProcessGroup implements ProcessGroup {
         private void checkFailure() {
             PeerFailureException f = failure;
             if (f != null) {
-                throw new PeerFailureException("rank " + rank + ": " + op.describe() + " failed: " + f.getMessage(), f.suspectRanks(), f);
+                throw sameKind(f, "rank " + rank + ": " + op.describe() + " failed: " + f.getMessage());
             }
         }
 
         @Override
         public void send(int peer, MemorySegment payload) {
             checkFailure();
-            PeerLink l = links[peer];
+            PeerLink l = poller.link(peer);
             if (l.goneReason() != null) throw peerGone(peer, l);
+            boolean written;
             try {
-                l.write(frameType, op, sent[peer]++, 0, payload);
+                written = poller.send(l, frameType, op, sent[peer]++, 0, payload, deadline);
             } catch (IOException e) {
                 PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + peer
                         + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(peer), e);
+                fail(pf, true);
+                throw pf;
+            }
+            if (!written) {
+                PeerFailureException pf = timedOut(peer);
                 fail(pf, true);
                 throw pf;
             }
@@ -306,24 +347,24 @@ public final class TcpProcessGroup implements ProcessGroup {
 
         @Override
         public MemorySegment receive(int peer, long bytes) {
-            PeerLink l = links[peer];
+            PeerLink l = poller.link(peer);
             var queue = frameType == Frame.P2P ? l.p2p : l.collective;
+            long spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
             while (true) {
-                Frame f;
-                try {
-                    f = queue.poll(Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new DistributedException("rank " + rank + ": interrupted in " + op.describe(), e);
-                }
+                Frame f = queue.poll();
                 if (f != null) return check(peer, f, bytes);
                 checkFailure();
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new DistributedException("rank " + rank + ": interrupted in " + op.describe());
+                }
                 if (l.goneReason() != null && queue.isEmpty()) throw peerGone(peer, l);
                 if (System.nanoTime() - deadline >= 0 && queue.isEmpty()) {
                     PeerFailureException pf = timedOut(peer);
                     fail(pf, true);
                     throw pf;
                 }
+                if (queue.isEmpty()) poller.await(spinUntil, Math.clamp((deadline - System.nanoTime()) / 1_000_000, 1, 50));
             }
         }
 
@@ -359,7 +400,7 @@ public final class TcpProcessGroup implements ProcessGroup {
             List<String> status = new ArrayList<>();
             for (int p = 0; p < size; p++) {
                 if (p == rank) continue;
-                PeerLink l = links[p];
+                PeerLink l = poller.link(p);
                 Frame reply = replies.get(p);
                 if (l.goneReason() != null) {
                     suspects.add(p);
@@ -395,30 +436,21 @@ public final class TcpProcessGroup implements ProcessGroup {
         private Map<Integer, Frame> probe() {
             probeReplies.clear();
             List<Integer> asked = new ArrayList<>();
-            for (PeerLink l : links) {
+            for (PeerLink l : poller.links()) {
                 if (l == null || l.goneReason() != null) continue;
-                try {
-                    l.write(Frame.PROBE, op, 0, 0, null);
-                    asked.add(l.peer);
-                } catch (IOException ignored) {
-                    // no answer will come; reported as silent
-                }
+                poller.post(l, Frame.PROBE, op, 0, 0, null);
+                asked.add(l.peer);
             }
             long window = Math.min(2000, Math.max(100, options.timeout().toMillis() / 2));
             long until = System.nanoTime() + window * 1_000_000;
             while (System.nanoTime() < until && !probeReplies.keySet().containsAll(asked)) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+                poller.pump(5);
             }
             return Map.copyOf(probeReplies);
         }
     }
 
-    /** Control frames and disconnects, on the peers' reader threads. */
+    /** Control frames, on the I/O thread as they arrive. */
     private final class LinkListener implements PeerLink.Listener {
         @Override
         public void onControl(PeerLink link, Frame f) {
@@ -428,24 +460,13 @@ public final class TcpProcessGroup implements ProcessGroup {
                     int nl = text.indexOf('\n');
                     List<Integer> suspects = nl <= 0 ? List.of() : Arrays.stream(text.substring(0, nl).split(",")).map(Integer::valueOf).toList();
                     String msg = nl < 0 ? text : text.substring(nl + 1);
-                    fail(new PeerFailureException("rank " + link.peer + " aborted group '" + name + "': " + msg, suspects), false);
+                    String why = "rank " + link.peer + " aborted group '" + name + "': " + msg;
+                    fail(f.flags() == 1 ? new CollectiveMismatchException(why, suspects, null) : new PeerFailureException(why, suspects), false);
                 }
-                case Frame.PROBE -> {
-                    try {
-                        link.write(Frame.PROBE_REPLY, currentOp, (int) startedCollectives, inOp ? 1 : 0, null);
-                    } catch (IOException ignored) {
-                        // the prober is gone; it needs no answer
-                    }
-                }
+                case Frame.PROBE -> poller.post(link, Frame.PROBE_REPLY, currentOp, (int) startedCollectives, inOp ? 1 : 0, null);
                 case Frame.PROBE_REPLY -> probeReplies.put(link.peer, f);
                 default -> { }
             }
-        }
-
-        @Override
-        public void onGone(PeerLink link, boolean clean, String reason) {
-            // ops that need this peer fail when they find its queue empty; nothing to do eagerly,
-            // so a peer that exits right after its last op does not fail ops it already fed
         }
     }
 
@@ -461,16 +482,29 @@ public final class TcpProcessGroup implements ProcessGroup {
             if (closed) return;
             closed = true;
         }
-        worker.shutdown();
+        stopping = true;
+        poller.wakeup();
         try {
-            if (!worker.awaitTermination(options.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) worker.shutdownNow();
+            ioThread.join(options.timeout().toMillis() + 1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            worker.shutdownNow();
         }
-        for (PeerLink l : links) if (l != null) l.leave();
+        if (ioThread.isAlive()) {
+            // an op is still stuck past its own timeout: do not share the sockets with it, just cut them
+            ioThread.interrupt();
+            poller.close();
+            return;
+        }
+        // the I/O thread is gone, so this thread drives the sockets now: goodbye, then wait for
+        // each peer's end of stream (answering probes meanwhile) so none mistakes this for a crash
         long until = System.nanoTime() + Math.min(5000, options.timeout().toMillis()) * 1_000_000;
-        for (PeerLink l : links) if (l != null) l.awaitEndAndClose((until - System.nanoTime()) / 1_000_000);
+        for (PeerLink l : poller.links()) if (l != null) poller.post(l, Frame.GOODBYE, OpDescriptor.IDLE, 0, 0, null);
+        poller.drainOutput(until);
+        for (PeerLink l : poller.links()) if (l != null) l.shutdownOutput();
+        while (System.nanoTime() - until < 0 && Arrays.stream(poller.links()).anyMatch(l -> l != null && l.goneReason() == null)) {
+            poller.pump(10);
+        }
+        poller.close();
     }
 
     @Override
