@@ -27,6 +27,16 @@ public interface Backend {
     /** Copies dense host bytes (row-major, {@code dst}'s dtype) into {@code dst}. */
     void fromHost(MemorySegment src, TensorData dst);
 
+    /**
+     * Starts copying dense host bytes into {@code dst} without ordering the copy before compute
+     * work yet (see {@link PendingUpload}); {@code src} may be reused as soon as this returns.
+     * Backends that copy synchronously do the copy now.
+     */
+    default PendingUpload uploadAsync(MemorySegment src, TensorData dst) {
+        fromHost(src, dst);
+        return PendingUpload.DONE;
+    }
+
     /** Copies {@code src} into dense host bytes (row-major, its own dtype); returns when done. */
     void toHost(TensorData src, MemorySegment dst);
 

@@ -20,11 +20,13 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     private final Function<int[], Batch> fetch;
     private final Prefetcher prefetcher;
     private final Cleaner.Cleanable cleanable;
+    private final FeedStats stats;
     private int next;
     private boolean closed;
 
-    BatchIterator(List<int[]> plan, Function<int[], Batch> fetch, int workers, int prefetchFactor) {
+    BatchIterator(List<int[]> plan, Function<int[], Batch> fetch, int workers, int prefetchFactor, FeedStats stats) {
         this.plan = plan;
+        this.stats = stats;
         this.fetch = fetch;
         if (workers > 0 && !plan.isEmpty()) {
             prefetcher = new Prefetcher(plan, fetch, workers, prefetchFactor);
@@ -52,12 +54,29 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
     public Batch next() {
         if (!hasNext()) throw new NoSuchElementException("the DataLoader pass has ended (" + plan.size() + " batches)");
         int k = next++;
-        if (prefetcher != null) return prefetcher.take(k);
-        try (Scope scope = Scope.open()) {
-            return fetch.apply(plan.get(k)).keep();
-        } catch (RuntimeException e) {
-            throw new DataLoaderException("DataLoader failed on batch " + k + ": " + e, e);
+        long t0 = System.nanoTime();
+        Batch b;
+        if (prefetcher != null) {
+            b = prefetcher.take(k);
+            stats.batchTaken(System.nanoTime() - t0);
+        } else {
+            try (Scope scope = Scope.open()) {
+                b = fetch.apply(plan.get(k)).keep();
+            } catch (RuntimeException e) {
+                throw new DataLoaderException("DataLoader failed on batch " + k + ": " + e, e);
+            }
+            stats.batchTaken(0); // built on this thread: no waiting for a worker
         }
+        return handOut(b);
+    }
+
+    /** Orders the batch's device copies before the consumer's compute work (a device-side wait, no host wait). */
+    private Batch handOut(Batch b) {
+        for (var upload : b.takeUploads()) {
+            upload.orderBeforeCompute();
+            stats.track(upload);
+        }
+        return b;
     }
 
     /** Stops the workers (waiting for them) and frees batches not yet taken; idempotent. */

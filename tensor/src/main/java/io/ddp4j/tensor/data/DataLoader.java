@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.data;
 
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 
 import java.lang.ref.WeakReference;
@@ -28,9 +29,13 @@ import java.util.function.UnaryOperator;
  *
  * <p>With {@code shuffle}, pass i uses epoch i unless {@link #setEpoch} chose one; a sampler given
  * by the caller keeps the epoch the caller sets (through {@link #setEpoch} or the sampler itself).
- * Pinned memory and asynchronous device copies belong to the CUDA backend: {@code pinMemory(true)}
- * is refused until then, and {@link Builder#transfer} is where such a step plugs in (it runs on the
- * worker, after collation).
+ *
+ * <p>{@code device(cuda)} makes the workers copy each batch to the device: with {@code pinMemory}
+ * the copy is staged through page-locked memory and runs on the device's copy stream while the
+ * previous step computes, and the compute stream waits for it (on the device, not the host) only
+ * when the batch is taken; without it the worker copies synchronously. {@link #stats()} says how
+ * long the consumer waited for workers and how long the compute stream waited for copies. As in
+ * PyTorch, {@code pinMemory} without a GPU device is ignored with a warning.
  */
 public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final BatchSampler batchSampler;
@@ -38,13 +43,16 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final int numWorkers;
     private final int prefetchFactor;
     private final boolean ownsShuffle;
+    private final FeedStats stats = new FeedStats();
     private long nextEpoch;
     /** Weak, so a pass abandoned by a break is collected and its Cleaner stops the workers. */
     private WeakReference<BatchIterator> current = new WeakReference<>(null);
     private boolean closed;
 
     private DataLoader(Builder b, Function<int[], Batch> fetch) {
-        this.fetch = b.transfer == null ? fetch : fetch.andThen(b.transfer);
+        Function<int[], Batch> f = b.transfer == null ? fetch : fetch.andThen(b.transfer);
+        if (b.device != null && !b.device.isCpu()) f = f.andThen(new DeviceTransfer(b.device, b.pinMemory));
+        this.fetch = f;
         this.numWorkers = b.numWorkers;
         this.prefetchFactor = b.prefetchFactor;
         Sampler sampler = b.sampler;
@@ -89,9 +97,14 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         if (closed) throw new IllegalStateException("the DataLoader is closed");
         closeCurrent();
         if (ownsShuffle) batchSampler.sampler().setEpoch(nextEpoch++);
-        BatchIterator pass = new BatchIterator(batchSampler.batches(), fetch, numWorkers, prefetchFactor);
+        BatchIterator pass = new BatchIterator(batchSampler.batches(), fetch, numWorkers, prefetchFactor, stats);
         current = new WeakReference<>(pass);
         return pass;
+    }
+
+    /** Batches handed out, consumer waits for workers, and compute-stream waits for copies, so far. */
+    public FeedStats.Snapshot stats() {
+        return stats.snapshot();
     }
 
     /** Ends the running pass (stopping its workers); the loader cannot be used afterwards. Idempotent. */
@@ -99,6 +112,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     public synchronized void close() {
         closed = true;
         closeCurrent();
+        stats.release();
     }
 
     private void closeCurrent() {
@@ -120,6 +134,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         private int prefetchFactor = 2;
         private boolean pinMemory;
         private UnaryOperator<Batch> transfer;
+        private Device device;
 
         private Builder(int datasetSize, Function<int[], Batch> fetch) {
             this.datasetSize = datasetSize;
@@ -138,9 +153,11 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         public Builder numWorkers(int v) { numWorkers = v; return this; }
         /** Batches each worker may have ready ahead of the consumer. */
         public Builder prefetchFactor(int v) { prefetchFactor = v; return this; }
-        /** Page-locked host batches for asynchronous copies: needs the CUDA backend. */
+        /** Stage device copies through page-locked memory, asynchronously on the copy stream (with {@link #device}). */
         public Builder pinMemory(boolean v) { pinMemory = v; return this; }
-        /** A step run on each batch after collation, on the worker (pinning and device copies will plug in here). */
+        /** Where batches should arrive: the workers copy them there (CPU: left where they are). */
+        public Builder device(Device v) { device = v; return this; }
+        /** A step run on each batch after collation, on the worker, before any device copy. */
         public Builder transfer(UnaryOperator<Batch> v) { transfer = v; return this; }
 
         public DataLoader build() {
@@ -151,9 +168,11 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
                 throw new IllegalArgumentException("DataLoader: sampler option is mutually exclusive with shuffle (shuffle with the sampler instead)");
             if (sampler != null && sampler.size() > 0 && datasetSize == 0)
                 throw new IllegalArgumentException("DataLoader: the sampler yields " + sampler.size() + " indices for an empty data set");
-            if (pinMemory)
-                throw new UnsupportedOperationException("DataLoader: pin_memory needs the CUDA backend (page-locked host buffers), "
-                        + "which this build does not have yet; leave it off on CPU");
+            if (pinMemory && (device == null || device.isCpu())) {
+                System.getLogger(DataLoader.class.getName()).log(System.Logger.Level.WARNING,
+                        "DataLoader: pin_memory is set but batches stay on the CPU (no device(cuda:N) given), so pinned memory is not used");
+                pinMemory = false;
+            }
             return new DataLoader(this, fetch);
         }
     }

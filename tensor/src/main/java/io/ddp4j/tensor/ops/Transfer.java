@@ -7,6 +7,7 @@ import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.Derivatives;
 import io.ddp4j.tensor.autograd.GradMode;
 import io.ddp4j.tensor.backend.Backends;
+import io.ddp4j.tensor.backend.PendingUpload;
 import io.ddp4j.tensor.memory.CpuStorage;
 
 import java.lang.foreign.MemorySegment;
@@ -47,6 +48,30 @@ public final class Transfer {
         }
         return Autograd.record("to_" + target, out, Derivatives.toDevice(source), t);
     }
+
+    /**
+     * A data loader's copy of a CPU tensor to {@code target}: started on the device's copy stream
+     * and returned with its {@link PendingUpload}, which the consumer orders before its compute
+     * work. No autograd (batches are inputs). The source may be closed once this returns.
+     */
+    public static DeviceCopy toDeviceAsync(Tensor t, Device target) {
+        Checks.open("toDeviceAsync", t);
+        if (!t.device().isCpu()) throw new IllegalArgumentException("toDeviceAsync copies from the CPU, got a tensor on " + t.device());
+        if (target.isCpu()) return new DeviceCopy(t, PendingUpload.DONE);
+        Tensor src = t.contiguous();
+        Tensor out = Tensor.empty(t.dtype(), target, t.shape());
+        try {
+            return new DeviceCopy(out, Backends.forDevice(target).uploadAsync(hostSegment(src), out.data("toDeviceAsync")));
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        } finally {
+            if (src != t) src.close();
+        }
+    }
+
+    /** A tensor whose contents arrive by an upload still in flight. */
+    public record DeviceCopy(Tensor tensor, PendingUpload upload) {}
 
     /** The dense bytes of a contiguous CPU tensor. */
     static MemorySegment hostSegment(Tensor t) {

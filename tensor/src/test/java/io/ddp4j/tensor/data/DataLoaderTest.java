@@ -272,8 +272,6 @@ class DataLoaderTest {
 
     @Test
     void optionsThatCannotWorkAreRefused() {
-        var pin = assertThrows(UnsupportedOperationException.class, () -> DataLoader.builder(dataset).pinMemory(true).build());
-        assertTrue(pin.getMessage().contains("needs the CUDA backend"), pin.getMessage());
         var both = assertThrows(IllegalArgumentException.class,
                 () -> DataLoader.builder(dataset).shuffle(true).sampler(new SequentialSampler(103)).build());
         assertTrue(both.getMessage().contains("mutually exclusive with shuffle"), both.getMessage());
@@ -290,6 +288,81 @@ class DataLoaderTest {
                 assertEquals(2 * 10, first.get(0).toFloatArray()[3], "row 1's second feature, doubled");
             }
         }
+    }
+
+    @Test
+    void pinMemoryWithoutADeviceIsIgnoredLikePyTorch() {
+        try (DataLoader loader = DataLoader.builder(dataset).batchSize(50).pinMemory(true).device(io.ddp4j.tensor.Device.CPU).build();
+             BatchIterator it = loader.iterator(); Batch first = it.next()) {
+            assertEquals(50, first.size());
+            assertTrue(first.get(0).device().isCpu());
+        }
+    }
+
+    /** A copy in flight whose wait becomes known after {@code pollsUntilKnown} polls. */
+    private static final class FakeUpload implements io.ddp4j.tensor.backend.PendingUpload {
+        final long waitNanos;
+        int pollsUntilKnown;
+        volatile String orderedOn;
+        volatile boolean closed;
+
+        FakeUpload(long waitNanos, int pollsUntilKnown) {
+            this.waitNanos = waitNanos;
+            this.pollsUntilKnown = pollsUntilKnown;
+        }
+
+        @Override
+        public void orderBeforeCompute() {
+            orderedOn = Thread.currentThread().getName();
+        }
+
+        @Override
+        public long computeWaitNanos() {
+            if (orderedOn == null) return -1;
+            return pollsUntilKnown-- > 0 ? -1 : waitNanos;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void deviceCopiesAreOrderedWhenTheConsumerTakesTheBatchAndTheirWaitsAreCounted() {
+        List<FakeUpload> made = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (DataLoader loader = DataLoader.builder(dataset).batchSize(50).numWorkers(2)
+                .transfer(b -> {
+                    FakeUpload u = new FakeUpload(made.size() == 0 ? 7_000 : 0, 1);
+                    made.add(u);
+                    return new Batch(b.tensors(), List.of(u));
+                }).build()) {
+            String consumer = Thread.currentThread().getName();
+            int taken = 0;
+            for (Batch b : loader) {
+                try (b) {
+                    taken++;
+                }
+            }
+            assertEquals(3, taken);
+            for (FakeUpload u : made) assertEquals(consumer, u.orderedOn, "copies are ordered on the thread that takes the batch, not on a worker");
+            var stats = loader.stats();
+            assertEquals(3, stats.batches());
+            assertEquals(3, stats.deviceWaitsMeasured(), "every wait is known once polled again: " + stats);
+            assertEquals(0, stats.deviceWaitsPending());
+            assertEquals(7_000, stats.deviceWaitNanos());
+            assertEquals(7_000, stats.maxDeviceWaitNanos());
+            assertTrue(made.stream().allMatch(u -> u.closed), "measured copies release their events");
+        }
+    }
+
+    @Test
+    void aBatchClosedBeforeItIsTakenReleasesItsCopies() {
+        FakeUpload u = new FakeUpload(0, 0);
+        Batch b = new Batch(List.of(Tensor.zeros(2)), List.of(u));
+        b.close();
+        assertTrue(u.closed);
+        assertEquals(null, u.orderedOn, "never taken, never ordered");
     }
 
     /** 0..n-1 as longs. */

@@ -19,6 +19,8 @@ import java.lang.foreign.MemorySegment;
  * every op, including zero-element ones.
  */
 final class Collectives {
+    private static final long REDUCE_PIECE_BYTES = 128 * 1024;
+
     private final Transport t;
     private final long segmentBytes;
     private final long directThresholdBytes;
@@ -88,17 +90,34 @@ final class Collectives {
             int rc = mod(sc - 1, w);
             long nSend = segments(bounds[sc + 1] - bounds[sc], segElems);
             long nRecv = segments(bounds[rc + 1] - bounds[rc], segElems);
-            t.send(right, seg(data, bounds, sc, 0, segElems, esz));
+            t.post(right, seg(data, bounds, sc, 0, segElems, esz));
             for (long j = 0; j < Math.max(nSend, nRecv); j++) {
-                if (j + 1 < nSend) t.send(right, seg(data, bounds, sc, j + 1, segElems, esz));
+                if (j + 1 < nSend) t.post(right, seg(data, bounds, sc, j + 1, segElems, esz));
                 if (j < nRecv) {
                     MemorySegment dst = seg(data, bounds, rc, j, segElems, esz);
                     MemorySegment got = t.receive(left, dst.byteSize());
                     if (dst.byteSize() == 0) continue;
                     if (op == null) dst.copyFrom(got);
-                    else Reductions.reduceInto(dst, got, dtype, op, dst.byteSize() / esz);
+                    else reduceWithProgress(dst, got, dtype, op, esz);
                 }
             }
+            // the next step receives into memory this step may still be sending from (w = 2)
+            t.flush();
+        }
+    }
+
+    /**
+     * Reduces in pieces and keeps the sockets moving in between: the group's one I/O thread also
+     * does the arithmetic, and a megabyte of reduction is long enough for the peers' sends to
+     * stall on a full receive buffer if nobody reads it.
+     */
+    private void reduceWithProgress(MemorySegment dst, MemorySegment got, DType dtype, ReduceOp op, int esz) {
+        long pieceElems = Math.max(1, REDUCE_PIECE_BYTES / esz);
+        long n = dst.byteSize() / esz;
+        for (long i = 0; i < n; i += pieceElems) {
+            long m = Math.min(pieceElems, n - i);
+            Reductions.reduceInto(dst.asSlice(i * esz, m * esz), got.asSlice(i * esz, m * esz), dtype, op, m);
+            t.progress();
         }
     }
 

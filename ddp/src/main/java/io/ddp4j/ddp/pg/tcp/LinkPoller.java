@@ -105,19 +105,29 @@ final class LinkPoller implements AutoCloseable {
      */
     boolean send(PeerLink l, int type, OpDescriptor op, int part, int flags, MemorySegment body, long deadlineNanos) throws IOException {
         ByteBuffer[] frame = l.enqueue(type, op, part, flags, body);
-        l.flush();
+        return awaitWritten(l, frame, deadlineNanos);
+    }
+
+    /** Writes everything queued on {@code l}, reading every link meanwhile; false if the deadline passed first. */
+    boolean flush(PeerLink l, long deadlineNanos) throws IOException {
+        return awaitWritten(l, null, deadlineNanos);
+    }
+
+    /** Until {@code frame} (or, if null, everything queued) is written. */
+    private boolean awaitWritten(PeerLink l, ByteBuffer[] frame, long deadlineNanos) throws IOException {
+        boolean empty = l.flush();
         long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (!l.written(frame)) {
+        while (frame == null ? !empty : !l.written(frame)) {
             if (l.goneReason() != null) throw new IOException("rank " + l.peer + " " + l.goneReason());
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) return false;
             await(spinUntil, Math.clamp(left / 1_000_000, 1, 50));
-            l.flush();
+            empty = l.flush();
         }
         return true;
     }
 
-    /** Queues a small control frame and writes what the socket takes now; never waits. */
+    /** Queues a frame and writes what the socket takes now; never waits (the rest goes out as the socket drains). */
     void post(PeerLink l, int type, OpDescriptor op, int part, int flags, MemorySegment body) {
         if (l.goneReason() != null) return;
         l.enqueue(type, op, part, flags, body);

@@ -346,6 +346,41 @@ public final class TcpProcessGroup implements ProcessGroup {
         }
 
         @Override
+        public void post(int peer, MemorySegment payload) {
+            checkFailure();
+            PeerLink l = poller.link(peer);
+            if (l.goneReason() != null) throw peerGone(peer, l);
+            poller.post(l, frameType, op, sent[peer]++, 0, payload);
+        }
+
+        @Override
+        public void flush() {
+            for (int p = 0; p < size; p++) {
+                PeerLink l = poller.link(p);
+                if (l == null || !l.outputPending()) continue;
+                boolean written;
+                try {
+                    written = poller.flush(l, deadline);
+                } catch (IOException e) {
+                    PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + p
+                            + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(p), e);
+                    fail(pf, true);
+                    throw pf;
+                }
+                if (!written) {
+                    PeerFailureException pf = timedOut(p);
+                    fail(pf, true);
+                    throw pf;
+                }
+            }
+        }
+
+        @Override
+        public void progress() {
+            poller.pump(0);
+        }
+
+        @Override
         public MemorySegment receive(int peer, long bytes) {
             PeerLink l = poller.link(peer);
             var queue = frameType == Frame.P2P ? l.p2p : l.collective;

@@ -12,7 +12,20 @@ interface Transport {
 
     int size();
 
+    /** Sends and returns once the bytes are with the kernel: {@code payload} may change afterwards. */
     void send(int peer, MemorySegment payload);
+
+    /**
+     * Queues a send and returns at once; it goes out while this rank waits for something else.
+     * {@code payload} must not change until {@link #flush()} returns.
+     */
+    void post(int peer, MemorySegment payload);
+
+    /** Returns once every posted send is with the kernel. */
+    void flush();
+
+    /** Moves queued sends and pending receives along without waiting; called between pieces of local work. */
+    void progress();
 
     /** The next piece of this op from {@code peer}, which must be exactly {@code bytes} long. */
     MemorySegment receive(int peer, long bytes);

@@ -6,6 +6,7 @@ import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.backend.Backend;
+import io.ddp4j.tensor.backend.PendingUpload;
 import io.ddp4j.tensor.backend.BinaryOp;
 import io.ddp4j.tensor.backend.Conv2dParams;
 import io.ddp4j.tensor.backend.MultiTensorPlan;
@@ -114,6 +115,25 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         } finally {
             tmp.release();
         }
+    }
+
+    /**
+     * The data loader's copy: staged through a pinned buffer on the calling (worker) thread, sent
+     * on the copy stream, and ordered before compute work only when the consumer takes the batch,
+     * so a prefetched batch never holds up the step still running.
+     */
+    @Override
+    public synchronized PendingUpload uploadAsync(MemorySegment src, TensorData dst) {
+        dev.enter();
+        long bytes = dst.numel() * dst.dtype().byteSize();
+        if (src.byteSize() < bytes) throw new IllegalArgumentException("uploadAsync: " + src.byteSize() + " host bytes for " + dst + " (" + bytes + " bytes)");
+        if (!dst.isContiguous()) throw new IllegalArgumentException("uploadAsync: the destination must be contiguous, got " + dst);
+        return new CudaUpload(this, dev.uploadUnordered(src, address("uploadAsync", dst), bytes));
+    }
+
+    /** Makes this backend's device current on the calling thread. */
+    void enterDevice() {
+        dev.enter();
     }
 
     @Override

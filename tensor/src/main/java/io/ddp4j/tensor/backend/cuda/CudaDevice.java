@@ -117,6 +117,25 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /**
+     * Like {@link #upload}, but the compute stream is not made to wait: returns an event recorded
+     * on the copy stream after the copy, for the consumer to wait on when it uses the data. The
+     * copy still waits for compute work enqueued so far, because the destination block may have
+     * been in use there before the allocator handed it out again.
+     */
+    long uploadUnordered(MemorySegment src, long dst, long bytes) {
+        long ready = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDisableTiming);
+        if (bytes > 0) {
+            PinnedPool.Buffer buf = pinned.acquire(bytes);
+            MemorySegment.copy(src, 0, buf.segment, 0, bytes);
+            order(compute, computeMark, copy);
+            Cudart.cudaMemcpyAsync(dst, buf.address, bytes, Cudart.cudaMemcpyHostToDevice, copy);
+            pinned.release(buf, copy);
+        }
+        Cudart.cudaEventRecord(ready, copy);
+        return ready;
+    }
+
+    /**
      * Copies {@code bytes} from device address {@code src} into host memory after all work
      * enqueued so far on the compute stream, and waits for it: the one place the host blocks.
      * Throws a kernel's index error, if one was reported since the last check.
