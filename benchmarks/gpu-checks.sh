@@ -54,6 +54,11 @@ if has steps; then
   timeout 240 python3 benchmarks/python/training_steps_torch.py > "$out/torch_steps.json" 2> "$out/torch_steps.err"; summary < "$out/torch_steps.json"
   timeout 240 python3 benchmarks/python/training_steps_torch.py --ddp > "$out/torch_steps_ddp.json" 2> "$out/torch_steps_ddp.err"; summary < "$out/torch_steps_ddp.json"
   timeout 120 python3 benchmarks/python/op_cost_torch.py > "$out/torch_op_cost.json" 2> "$out/torch_op_cost.err"; summary < "$out/torch_op_cost.json"
+  # issue 4: with 4 workers and pinned memory the compute stream never waits on a copy event (W1)
+  for pin in "" --no-pin; do
+    timeout 180 bash .gpu/run java io.ddp4j.benchmarks.data.FeedCheck --workers 4 $pin > "$out/feed${pin}.json" 2> "$out/feed${pin}.err"
+    echo "feed check${pin} exit $?" | summary; summary < "$out/feed${pin}.json"
+  done
 fi
 
 if has parity; then
