@@ -24,7 +24,7 @@ record Frame(int type, OpDescriptor op, int part, int flags, byte[] payload) {
     static final int P2P = 2;         // a piece of a send/recv
     static final int ABORT = 3;       // the sender failed this group; payload: suspects line, message; flags 1 = a collective mismatch
     static final int GOODBYE = 4;     // the sender left cleanly; EOF follows
-    static final int PROBE = 5;       // "where are you?", answered by the peer's reader thread
+    static final int PROBE = 5;       // "where are you?", answered by the peer's I/O thread
     static final int PROBE_REPLY = 6; // op = the peer's current or last op; flags 1 = still inside it
 
     static final int MAX_PAYLOAD = 256 * 1024 * 1024;

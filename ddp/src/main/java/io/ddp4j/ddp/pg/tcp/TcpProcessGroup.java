@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>a peer that dies (its socket closes without a goodbye) fails the op that needs it at once;
  *   <li>a peer that stalls makes the waiting rank time out; before failing, that rank asks every
- *       peer where it is (a probe answered by the peer's reader thread, even if its training
+ *       peer where it is (a probe answered by the peer's I/O thread, even if its training
  *       thread is stuck) and names the ranks that never reached this op;
  *   <li>a rank that fails an op tells every peer (an abort frame), so ranks waiting on someone
  *       else fail at once with the same explanation; after that the group is broken and every
