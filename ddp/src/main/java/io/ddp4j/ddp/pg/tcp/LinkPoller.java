@@ -3,7 +3,6 @@ package io.ddp4j.ddp.pg.tcp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -100,24 +99,14 @@ final class LinkPoller implements AutoCloseable {
     }
 
     /**
-     * Writes one frame to {@code l}, reading every link meanwhile. Returns false if the deadline
-     * passed first; throws if the link broke.
+     * Writes everything queued on {@code l}, reading every link meanwhile (so two ranks writing
+     * large frames to each other cannot deadlock). Returns false if the deadline passed first;
+     * throws if the link broke.
      */
-    boolean send(PeerLink l, int type, OpDescriptor op, int part, int flags, MemorySegment body, long deadlineNanos) throws IOException {
-        ByteBuffer[] frame = l.enqueue(type, op, part, flags, body);
-        return awaitWritten(l, frame, deadlineNanos);
-    }
-
-    /** Writes everything queued on {@code l}, reading every link meanwhile; false if the deadline passed first. */
     boolean flush(PeerLink l, long deadlineNanos) throws IOException {
-        return awaitWritten(l, null, deadlineNanos);
-    }
-
-    /** Until {@code frame} (or, if null, everything queued) is written. */
-    private boolean awaitWritten(PeerLink l, ByteBuffer[] frame, long deadlineNanos) throws IOException {
         boolean empty = l.flush();
         long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (frame == null ? !empty : !l.written(frame)) {
+        while (!empty) {
             if (l.goneReason() != null) throw new IOException("rank " + l.peer + " " + l.goneReason());
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) return false;

@@ -93,12 +93,11 @@ final class PeerLink {
     // ---- output -------------------------------------------------------------------------------
 
     /** Queues one frame behind those already queued; {@link #flush()} writes it. */
-    ByteBuffer[] enqueue(int type, OpDescriptor op, int part, int flags, MemorySegment body) {
+    void enqueue(int type, OpDescriptor op, int part, int flags, MemorySegment body) {
         long n = body == null ? 0 : body.byteSize();
         ByteBuffer h = Frame.header(type, op, part, flags, (int) n);
         ByteBuffer[] frame = n == 0 ? new ByteBuffer[]{h} : new ByteBuffer[]{h, asBuffer(body)};
         output.add(frame);
-        return frame;
     }
 
     /** Native and byte[] segments are written in place; other heap arrays (float[] ...) have no ByteBuffer view, so they are copied. */
@@ -125,11 +124,6 @@ final class PeerLink {
         }
         if (key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) key.interestOps(SelectionKey.OP_READ);
         return true;
-    }
-
-    /** Whether {@code frame} (from {@link #enqueue}) has been written completely. */
-    boolean written(ByteBuffer[] frame) {
-        return !frame[frame.length - 1].hasRemaining();
     }
 
     boolean outputPending() {

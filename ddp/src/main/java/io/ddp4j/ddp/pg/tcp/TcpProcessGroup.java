@@ -326,23 +326,8 @@ public final class TcpProcessGroup implements ProcessGroup {
 
         @Override
         public void send(int peer, MemorySegment payload) {
-            checkFailure();
-            PeerLink l = poller.link(peer);
-            if (l.goneReason() != null) throw peerGone(peer, l);
-            boolean written;
-            try {
-                written = poller.send(l, frameType, op, sent[peer]++, 0, payload, deadline);
-            } catch (IOException e) {
-                PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + peer
-                        + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(peer), e);
-                fail(pf, true);
-                throw pf;
-            }
-            if (!written) {
-                PeerFailureException pf = timedOut(peer);
-                fail(pf, true);
-                throw pf;
-            }
+            post(peer, payload);
+            flushLink(peer);
         }
 
         @Override
@@ -357,21 +342,26 @@ public final class TcpProcessGroup implements ProcessGroup {
         public void flush() {
             for (int p = 0; p < size; p++) {
                 PeerLink l = poller.link(p);
-                if (l == null || !l.outputPending()) continue;
-                boolean written;
-                try {
-                    written = poller.flush(l, deadline);
-                } catch (IOException e) {
-                    PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + p
-                            + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(p), e);
-                    fail(pf, true);
-                    throw pf;
-                }
-                if (!written) {
-                    PeerFailureException pf = timedOut(p);
-                    fail(pf, true);
-                    throw pf;
-                }
+                if (l != null && l.outputPending()) flushLink(p);
+            }
+        }
+
+        /** Until everything queued for {@code peer} is with the kernel, bounded by the op's deadline. */
+        private void flushLink(int peer) {
+            PeerLink l = poller.link(peer);
+            boolean written;
+            try {
+                written = poller.flush(l, deadline);
+            } catch (IOException e) {
+                PeerFailureException pf = new PeerFailureException("rank " + rank + ": " + op.describe() + " could not send to rank " + peer
+                        + ", which " + (l.goneReason() != null ? l.goneReason() : "dropped the connection (" + e.getMessage() + ")"), List.of(peer), e);
+                fail(pf, true);
+                throw pf;
+            }
+            if (!written) {
+                PeerFailureException pf = timedOut(peer);
+                fail(pf, true);
+                throw pf;
             }
         }
 
