@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   for (long i = 0; i < max_bytes / 4; i++) send[i] = (float)(rank + 1);
   for (long bytes = 4096; bytes <= max_bytes; bytes *= 4) {
     int count = (int)(bytes / 4);
-    int iters = bytes <= (1 << 20) ? 200 : bytes <= (16 << 20) ? 20 : 5;
+    int iters = bytes <= (64 << 10) ? 2000 : bytes <= (1 << 20) ? 200 : bytes <= (16 << 20) ? 20 : 5;
     for (int w = 0; w < 3; w++) MPI_Allreduce(send, recv, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();

@@ -18,8 +18,8 @@ import java.util.stream.IntStream;
  * One rank of {@link TcpAllReduceBenchmark}: joins the job from the torchrun-style environment
  * ({@code ddp4j run} / {@link io.ddp4j.ddp.launch.Launcher} sets it), then times float32 SUM
  * all-reduces from 4 KiB up to {@code max_bytes} (sizes x4), exactly like
- * benchmarks/native/mpi_allreduce_bw.c: 3 warm-up calls, a barrier, then 200 / 20 / 5 back-to-back
- * timed calls (up to 1 MiB / 16 MiB / above); the slowest rank's mean time counts. Each size's
+ * benchmarks/native/mpi_allreduce_bw.c: 3 warm-up calls, a barrier, then 2000 / 200 / 20 / 5
+ * back-to-back timed calls (up to 64 KiB / 1 MiB / 16 MiB / above); the slowest rank's mean time counts. Each size's
  * result is checked once before timing.
  * Rank 0 prints one JSON line per size in the C program's format ({@code "impl": "ddp4j-tcp"}).
  *
@@ -64,17 +64,19 @@ public final class TcpAllReduceWorker {
             HostBuffer all = HostBuffer.allocate(arena, DType.F32, maxBytes / 4);
             HostBuffer worst = HostBuffer.allocate(arena, DType.F64, 1);
             // A JVM-only warm-up the C program does not need: let the JIT compile the send, receive
-            // and reduce paths (small-message and ring paths) before anything is timed. C2 takes a
-            // few thousand calls to settle (measured: the first 300 small calls average ~5 ms, the
-            // ones after 3000 ~0.2 ms), so a short warm-up would time the interpreter, not the code.
+            // and reduce paths (small-message and ring paths) before anything is timed. With four
+            // JVMs polling on two cores the compiler threads get little CPU, so C2 takes tens of
+            // thousands of small calls to settle (measured on a 2-vCPU VM: ~3 ms a call at first,
+            // ~0.4 ms after 5,000, ~0.1 ms after 15,000); a short warm-up would time the interpreter.
             fill(all, 0f);
-            for (int i = 0; i < 3000; i++) pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
-            for (int i = 0; i < 300; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 16 * 1024)), ReduceOp.SUM).await();
+            for (int i = 0; i < 40_000; i++) pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
+            for (int i = 0; i < 3_000; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 4 * 1024)), ReduceOp.SUM).await();
+            for (int i = 0; i < 300; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 64 * 1024)), ReduceOp.SUM).await();
             for (int i = 0; i < 30; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 256 * 1024)), ReduceOp.SUM).await();
             for (long bytes = 4096; bytes <= maxBytes; bytes *= 4) {
                 long count = bytes / 4;
                 HostBuffer buf = all.slice(0, count);
-                int iters = bytes <= (1 << 20) ? 200 : bytes <= (16 << 20) ? 20 : 5;
+                int iters = iterations(bytes);
                 // One checked call first: every rank adds rank + 1, so each element must be n(n+1)/2.
                 fill(buf, rank + 1);
                 pg.allReduce(buf, ReduceOp.SUM).await();
@@ -103,6 +105,11 @@ public final class TcpAllReduceWorker {
                 }
             }
         }
+    }
+
+    /** The same counts as benchmarks/native/mpi_allreduce_bw.c: enough calls that one scheduler hiccup cannot decide a small size. */
+    static int iterations(long bytes) {
+        return bytes <= (64 << 10) ? 2000 : bytes <= (1 << 20) ? 200 : bytes <= (16 << 20) ? 20 : 5;
     }
 
     private static void fill(HostBuffer b, float v) {

@@ -13,6 +13,8 @@ public interface Work {
      * Blocks until done and rethrows the op's failure. The op bounds its own waits by the group's
      * timeout and then fails with a message naming the missing rank; this call waits a little
      * longer than that (twice the timeout plus five seconds) so that message is what you see.
+     * A backend may run an op that has not started yet on the calling thread (tcp does, for
+     * latency), since this thread would only wait for it otherwise.
      */
     void await();
 

@@ -5,21 +5,22 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.Iterator;
 
 /**
- * All of a group's sockets behind one selector, driven by one thread at a time: the group's I/O
- * thread while it lives, the closing thread after.
+ * One thread's view of a group's sockets: every link behind one selector. A group has two, one
+ * for its I/O thread and one for a thread that runs an op it waits for itself; only the holder of
+ * the group's driver lock may use either (the I/O thread may block in its own {@link #select}
+ * without it, since that reads no link).
  *
- * <p>Why one thread does every read and write: handing a frame from a reader thread to the thread
- * that runs the op costs a wake-up, and on a small collective the wake-ups were most of the
- * latency (on a 2-vCPU VM, ~60 us each against ~10 us for the socket itself). So the thread that
- * waits for a frame reads the socket itself, polling it briefly (yielding the core) before it
- * blocks in the selector, like MPI's progress loop. While it waits to write it keeps reading every
- * link, so two ranks writing large frames to each other can never deadlock; and while it is idle
- * between ops it keeps reading too, so it answers status probes and notices dead peers even when
- * the training thread is stuck elsewhere.
+ * <p>Why the thread that runs an op does every read and write: handing a frame from a reader
+ * thread to the thread that runs the op costs a wake-up, and on a small collective the wake-ups
+ * were most of the latency (on a 2-vCPU VM, ~60 us each against ~10 us for the socket itself). So
+ * the thread that waits for a frame reads the socket itself, polling it briefly (yielding the
+ * core) before it blocks in the selector, like MPI's progress loop. While it waits to write it
+ * keeps reading every link, so two ranks writing large frames to each other can never deadlock;
+ * and the I/O thread keeps reading between ops, so it answers status probes and notices dead
+ * peers even when the training thread is stuck elsewhere.
  */
 final class LinkPoller implements AutoCloseable {
     /** How long a waiting thread polls before it blocks; {@code -Dddp4j.tcp.spinMicros=N}, 0 turns polling off. */
@@ -28,18 +29,16 @@ final class LinkPoller implements AutoCloseable {
     private final Selector selector;
     private final PeerLink[] links;
     private final PeerLink.Listener listener;
+    private int looks;
 
-    LinkPoller(SocketChannel[] channels, PeerLink.Listener listener) {
+    /** Watches every link in {@code links} (null where there is none, e.g. this rank's own slot). */
+    LinkPoller(PeerLink[] links, PeerLink.Listener listener) {
         this.listener = listener;
-        this.links = new PeerLink[channels.length];
+        this.links = links;
         try {
             selector = Selector.open();
-            for (int p = 0; p < channels.length; p++) {
-                if (channels[p] == null) continue;
-                channels[p].configureBlocking(false);
-                SelectionKey key = channels[p].register(selector, SelectionKey.OP_READ);
-                links[p] = new PeerLink(p, channels[p], key);
-                key.attach(links[p]);
+            for (PeerLink l : links) {
+                if (l != null) l.watchedBy(l.channel.register(selector, SelectionKey.OP_READ, l));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the group's sockets for polling: " + e.getMessage(), e);
@@ -64,12 +63,20 @@ final class LinkPoller implements AutoCloseable {
      * Waits up to {@code timeoutMillis} for something to happen; 0 does not wait.
      */
     int pump(long timeoutMillis) {
+        return select(timeoutMillis) == 0 ? 0 : processSelected();
+    }
+
+    /** Waits up to {@code timeoutMillis} (0: not at all) for a socket to be ready; touches no link. Returns how many are. */
+    int select(long timeoutMillis) {
         try {
-            int ready = timeoutMillis <= 0 ? selector.selectNow() : selector.select(timeoutMillis);
-            if (ready == 0) return 0;
+            return timeoutMillis <= 0 ? selector.selectNow() : selector.select(timeoutMillis);
         } catch (IOException e) {
             throw new UncheckedIOException("polling the group's sockets failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Reads and writes the links the last {@link #select} found ready; returns the frames read. */
+    int processSelected() {
         int frames = 0;
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
@@ -99,6 +106,27 @@ final class LinkPoller implements AutoCloseable {
     }
 
     /**
+     * Like {@link #await} for a thread that waits for {@code l} in particular: while polling it
+     * reads that link directly, one system call a look where a select costs several, and pumps
+     * every link only every few looks or while output is queued (a peer's large frame must keep
+     * moving so it never blocks the one this thread waits for). A cheap look matters when ranks
+     * outnumber cores: the rank whose data is awaited gets the core back sooner.
+     */
+    int awaitFrom(PeerLink l, long spinUntilNanos, long timeoutMillis) {
+        int got = l.readAvailable(listener);
+        if (got > 0) return got;
+        if (System.nanoTime() - spinUntilNanos >= 0) return pump(timeoutMillis);
+        if ((++looks & 7) == 0 || outputQueued()) got = pump(0);
+        if (got == 0) Thread.yield();
+        return got;
+    }
+
+    private boolean outputQueued() {
+        for (PeerLink l : links) if (l != null && l.outputPending()) return true;
+        return false;
+    }
+
+    /**
      * Writes everything queued on {@code l}, reading every link meanwhile (so two ranks writing
      * large frames to each other cannot deadlock). Returns false if the deadline passed first;
      * throws if the link broke.
@@ -117,7 +145,7 @@ final class LinkPoller implements AutoCloseable {
     }
 
     /** Queues a frame and writes what the socket takes now; never waits (the rest goes out as the socket drains). */
-    void post(PeerLink l, int type, OpDescriptor op, int part, int flags, MemorySegment body) {
+    static void post(PeerLink l, int type, OpDescriptor op, int part, int flags, MemorySegment body) {
         if (l.goneReason() != null) return;
         l.enqueue(type, op, part, flags, body);
         flushQuietly(l);
@@ -145,9 +173,9 @@ final class LinkPoller implements AutoCloseable {
         }
     }
 
+    /** Closes this selector; the links stay open (the group closes them). */
     @Override
     public void close() {
-        for (PeerLink l : links) if (l != null) l.close();
         try {
             selector.close();
         } catch (IOException ignored) {

@@ -7,14 +7,18 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The connection to one peer: a non-blocking socket channel, the frame being read from it, the
  * frames received and not yet consumed, and the frames waiting to be written.
  *
- * <p>A link has no thread of its own. The group's one I/O thread ({@link LinkPoller}) reads and
- * writes every link, so nothing here is locked. Output is a queue of whole frames written in
- * order, so a probe reply queued while a large data frame is half-written never lands inside it.
+ * <p>A link has no thread of its own and nothing here is locked: whichever thread holds the
+ * group's driver lock reads and writes it (the group's I/O thread, or a thread that runs an op it
+ * is waiting for). Each of them watches the socket through its own selector, so the link has a
+ * selection key per selector. Output is a queue of whole frames written in order, so a probe reply
+ * queued while a large data frame is half-written never lands inside it.
  */
 final class PeerLink {
     /** Control frames (ABORT, PROBE, PROBE_REPLY), handled on the I/O thread as they arrive. */
@@ -24,7 +28,7 @@ final class PeerLink {
 
     final int peer;
     final SocketChannel channel;
-    final SelectionKey key;
+    private final List<SelectionKey> keys = new ArrayList<>(2);
     final ArrayDeque<Frame> collective = new ArrayDeque<>();
     final ArrayDeque<Frame> p2p = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer[]> output = new ArrayDeque<>();
@@ -35,10 +39,15 @@ final class PeerLink {
     private boolean outputShut;
     private volatile String goneReason;
 
-    PeerLink(int peer, SocketChannel channel, SelectionKey key) {
+    /** {@code channel} must be non-blocking. */
+    PeerLink(int peer, SocketChannel channel) {
         this.peer = peer;
         this.channel = channel;
-        this.key = key;
+    }
+
+    /** Adds the key of one more selector watching this link; all are added before any thread uses the link. */
+    void watchedBy(SelectionKey key) {
+        keys.add(key);
     }
 
     /** Null while the peer is connected; afterwards why it went away. */
@@ -86,7 +95,7 @@ final class PeerLink {
     private void gone(String reason) {
         if (goneReason != null) return;
         goneReason = reason;
-        key.cancel();
+        for (SelectionKey k : keys) k.cancel();
         if (saidGoodbye) shutdownOutput(); // the peer will never read again: end our side so its close() need not wait
     }
 
@@ -117,13 +126,20 @@ final class PeerLink {
             ByteBuffer[] frame = output.peek();
             channel.write(frame);
             if (frame[frame.length - 1].hasRemaining()) {
-                if (key.isValid()) key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                // whoever drives next must hear when the socket takes more: both selectors watch for it
+                interest(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                 return false;
             }
             output.poll();
         }
-        if (key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) key.interestOps(SelectionKey.OP_READ);
+        interest(SelectionKey.OP_READ);
         return true;
+    }
+
+    private void interest(int ops) {
+        for (SelectionKey k : keys) {
+            if (k.isValid() && k.interestOps() != ops) k.interestOps(ops);
+        }
     }
 
     boolean outputPending() {
@@ -143,7 +159,7 @@ final class PeerLink {
     /** Closed by this rank: later reads and writes on the link fail with this reason. */
     void close() {
         if (goneReason == null) goneReason = "was disconnected by this rank";
-        key.cancel();
+        for (SelectionKey k : keys) k.cancel();
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -13,6 +13,7 @@ import io.ddp4j.ddp.pg.Work;
 import io.ddp4j.ddp.store.Store;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,14 +24,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
  * The {@code tcp} backend: a CPU process group over a full mesh of TCP connections, Gloo-like.
- * Ops run on one I/O thread per group in issue order, so {@link Work} is asynchronous. That thread
- * also does every socket read and write ({@link LinkPoller}): no frame changes threads on its
- * way from the socket to the reduction.
+ * Ops run in issue order on one I/O thread per group, so {@link Work} is asynchronous; the thread
+ * that runs an op also does its socket reads and writes ({@link LinkPoller}), so no frame changes
+ * threads on its way from the socket to the reduction.
+ *
+ * <p>An op awaited before the I/O thread has started it runs on the awaiting thread instead (when
+ * every earlier op is done): {@code allReduce(x).await()} then costs no thread handoff at all,
+ * where otherwise the issuing thread wakes the I/O thread and the I/O thread wakes it back, two
+ * trips through the scheduler that cost more than a small all-reduce itself. Whoever runs ops or
+ * touches the sockets holds the group's driver lock; an op issued and not awaited (DDP's buckets
+ * during backward) still runs on the I/O thread while the issuing thread gets on with its work.
  *
  * <p>Failures are turned into exceptions that name a rank, never into hangs:
  * <ul>
@@ -44,14 +54,37 @@ import java.util.stream.Collectors;
  * </ul>
  */
 public final class TcpProcessGroup implements ProcessGroup {
+    /**
+     * How often the idle I/O thread looks for ops nobody woke it for, and how long it sleeps while
+     * an awaiting thread drives the sockets; {@code -Dddp4j.tcp.idlePollMicros=N}.
+     */
+    private static final long IDLE_POLL_NANOS = Math.max(1000, Long.getLong("ddp4j.tcp.idlePollMicros", 1000)) * 1000;
+    /** How long after an awaiting thread ran an op the I/O thread keeps off the sockets. */
+    private static final long CALLER_QUIET_NANOS = 20_000_000;
+    /** How often the I/O thread looks for unclaimed ops while it keeps off the sockets. */
+    private static final long CALLER_MODE_POLL_NANOS = 2_000_000;
+    /** How long a small op waits for the thread that awaits it before the I/O thread runs it. */
+    private static final long CLAIM_WINDOW_NANOS = 1_000_000;
+    /** Ops this large wake the I/O thread when issued; smaller ones are left for the thread that awaits them. */
+    private static final long EAGER_START_BYTES = 256 * 1024;
+
     private final String name;
     private final int rank;
     private final int size;
     private final List<Integer> globalRanks;
     private final TcpOptions options;
-    private final LinkPoller poller;
+    private final PeerLink[] links;
+    /** The I/O thread's view of the sockets, and the one a thread running its own op uses. */
+    private final LinkPoller ioPoller, callerPoller;
+    /** Held by whoever runs an op or reads and writes the sockets: the I/O thread or an awaiting thread. */
+    private final ReentrantLock driver = new ReentrantLock();
     private final Thread ioThread;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
+    private long submittedTasks;
+    /** Ops finish in issue order, so this count says which op may run next; written under {@link #driver}. */
+    private volatile long finishedTasks;
+    /** When an awaiting thread last ran an op itself; while that is recent the I/O thread leaves the sockets alone. */
+    private volatile long lastAwaitedOp = System.nanoTime() - CALLER_QUIET_NANOS;
     private volatile boolean stopping;
     private final Map<Integer, Frame> probeReplies = new ConcurrentHashMap<>();
 
@@ -73,42 +106,136 @@ public final class TcpProcessGroup implements ProcessGroup {
         this.options = options;
         this.issuedSends = new long[size];
         this.issuedRecvs = new long[size];
-        this.poller = new LinkPoller(channels, new LinkListener());
+        this.links = new PeerLink[size];
+        try {
+            for (int p = 0; p < size; p++) {
+                if (channels[p] == null) continue;
+                channels[p].configureBlocking(false);
+                links[p] = new PeerLink(p, channels[p]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("rank " + rank + ": cannot set up group '" + name + "''s sockets for polling: " + e.getMessage(), e);
+        }
+        LinkListener listener = new LinkListener();
+        this.ioPoller = new LinkPoller(links, listener);
+        this.callerPoller = new LinkPoller(links, listener);
         this.ioThread = Thread.ofPlatform().daemon().name("ddp4j-tcp-" + name + "-rank" + rank).start(this::ioLoop);
+    }
+
+    /** An issued op; {@code taken} (read and written under the driver) makes sure exactly one thread runs it. */
+    private static final class Task {
+        final long index;
+        final OpDescriptor op;
+        final Consumer<Collectives> body;
+        final CompletableWork work;
+        final boolean eager;
+        final long submittedNanos = System.nanoTime();
+        boolean taken;
+
+        Task(long index, OpDescriptor op, Consumer<Collectives> body, CompletableWork work, boolean eager) {
+            this.index = index;
+            this.op = op;
+            this.body = body;
+            this.work = work;
+            this.eager = eager;
+        }
     }
 
     /**
      * Runs queued ops in order; between ops it keeps reading the sockets (probes, aborts,
-     * disconnects, frames of peers that are ahead). Right after an op it polls for a short while
-     * before blocking, so back-to-back small ops do not pay a wake-up each.
+     * disconnects, frames of peers that are ahead). It waits for the sockets without the driver
+     * lock, so an awaiting thread can run its own op meanwhile. Right after an op it polls for a
+     * short while before blocking, so back-to-back queued ops do not pay a wake-up each.
      */
     private void ioLoop() {
         long spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+        boolean socketsReady = false;
         while (true) {
-            Runnable task = tasks.poll();
-            if (task != null) {
-                task.run();
-                spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
-                continue;
-            }
-            if (stopping) return;
             try {
-                // the blocking select must come straight after the empty poll of the task queue: a
-                // selectNow in between would swallow the wake-up of a task submitted meanwhile
-                if (System.nanoTime() - spinUntil < 0) {
-                    poller.pump(0);
-                    Thread.yield();
+                if (stopping || hasTaskToRun()) {
+                    // wait for the driver even if an awaiting thread holds it running an earlier op
+                    driver.lock();
+                } else if (socketsReady) {
+                    if (!driver.tryLock()) {
+                        // an awaiting thread is running its op and reads these sockets itself; look
+                        // again later rather than queue for the lock, which would cost it an unpark
+                        LockSupport.parkNanos(CALLER_MODE_POLL_NANOS);
+                        continue;
+                    }
                 } else {
-                    poller.pump(50);
+                    if (System.nanoTime() - spinUntil < 0) {
+                        socketsReady = ioPoller.select(0) > 0;
+                        if (!socketsReady) Thread.yield();
+                    } else if (System.nanoTime() - lastAwaitedOp < CALLER_QUIET_NANOS) {
+                        // ops are being run by the threads that await them: stay off the sockets, since a
+                        // thread blocked in a select on them is woken by every frame of those ops (on a
+                        // busy machine those wake-ups were measured at ~25 us of each small all-reduce)
+                        LockSupport.parkNanos(CALLER_MODE_POLL_NANOS);
+                    } else {
+                        // an eager task submitted after the check above wakes this select up
+                        socketsReady = ioPoller.select(IDLE_POLL_NANOS / 1_000_000) > 0;
+                    }
+                    continue;
+                }
+                try {
+                    if (socketsReady) ioPoller.processSelected();
+                    socketsReady = false;
+                    if (hasTaskToRun() || stopping) {
+                        Task t = tasks.poll();
+                        if (t != null && runIfUntaken(t, ioPoller)) spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+                        if (t == null && stopping) return;
+                    }
+                } finally {
+                    driver.unlock();
                 }
             } catch (RuntimeException e) {
                 fail(new PeerFailureException("rank " + rank + ": group '" + name + "' lost its sockets: " + e.getMessage(), List.of(), e), false);
+                socketsReady = false;
                 try {
                     Thread.sleep(10); // no busy loop on a broken selector; ops queued now fail at once
                 } catch (InterruptedException ie) {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Whether the I/O thread should run the next op: a large one at once; a small one only once it
+     * has waited a moment unclaimed, since it is usually awaited straight away and then runs on
+     * the awaiting thread, and an I/O thread that took it would cost that thread two handoffs.
+     */
+    private boolean hasTaskToRun() {
+        Task head = tasks.peek();
+        return head != null && (head.eager || System.nanoTime() - head.submittedNanos >= CLAIM_WINDOW_NANOS);
+    }
+
+    /** Runs {@code t} on the calling thread unless another thread already has; the caller holds the driver. */
+    private boolean runIfUntaken(Task t, LinkPoller poller) {
+        if (t.taken) return false;
+        t.taken = true;
+        try {
+            run(t.op, t.body, t.work, poller);
+        } finally {
+            finishedTasks = t.index + 1;
+        }
+        return true;
+    }
+
+    /**
+     * The awaiting thread's offer to run {@code t} itself: only when every earlier op is done (so
+     * order holds) and the I/O thread has not started it. The I/O thread later finds it taken.
+     */
+    private void runIfNext(Task t) {
+        if (finishedTasks != t.index || Thread.currentThread() == ioThread) return;
+        driver.lock();
+        try {
+            if (finishedTasks == t.index && runIfUntaken(t, callerPoller)) {
+                tasks.remove(t); // at the head: all earlier ones are done
+                lastAwaitedOp = System.nanoTime();
+            }
+        } finally {
+            driver.unlock();
         }
     }
 
@@ -164,14 +291,24 @@ public final class TcpProcessGroup implements ProcessGroup {
 
     private synchronized Work issueCollective(OpKind kind, ReduceOp op, HostBuffer buf, long count, int root, Consumer<Collectives> body) {
         OpDescriptor d = new OpDescriptor(kind, ++issuedCollectives, op, buf == null ? null : buf.dtype(), count, root);
-        return submit(d, body);
+        return submit(d, buf == null ? 0 : buf.bytes().byteSize(), body);
     }
 
-    private Work submit(OpDescriptor d, Consumer<Collectives> body) {
+    /** Queues an op for the I/O thread; awaiting it before the I/O thread gets to it runs it on the awaiting thread. */
+    private synchronized Work submit(OpDescriptor d, long bytes, Consumer<Collectives> body) {
         if (closed) throw new IllegalStateException("process group '" + name + "' on rank " + rank + " is closed; cannot start " + d.describe());
         CompletableWork work = new CompletableWork(d.describe() + " on rank " + rank + " of group '" + name + "'", options.timeout());
-        tasks.add(() -> run(d, body, work));
-        poller.wakeup();
+        boolean eager = bytes >= EAGER_START_BYTES;
+        Task t = new Task(submittedTasks++, d, body, work, eager);
+        work.helpWhenAwaited(() -> runIfNext(t));
+        tasks.add(t);
+        // a small op is usually awaited at once and run by the awaiting thread; waking the I/O thread
+        // for it would cost that thread a context switch for nothing. Not awaited, it starts within
+        // a few milliseconds, when the I/O thread next looks.
+        if (eager) {
+            ioPoller.wakeup();
+            LockSupport.unpark(ioThread);
+        }
         return work;
     }
 
@@ -229,7 +366,7 @@ public final class TcpProcessGroup implements ProcessGroup {
         synchronized (this) {
             d = new OpDescriptor(OpKind.SEND, ++issuedSends[peer], null, buffer.dtype(), buffer.count(), tag);
         }
-        return submitP2p(d, peer, c -> c.send(buffer.bytes(), buffer.dtype(), peer));
+        return submit(d, buffer.bytes().byteSize(), c -> c.send(buffer.bytes(), buffer.dtype(), peer));
     }
 
     @Override
@@ -240,16 +377,12 @@ public final class TcpProcessGroup implements ProcessGroup {
         synchronized (this) {
             d = new OpDescriptor(OpKind.SEND, ++issuedRecvs[peer], null, buffer.dtype(), buffer.count(), tag);
         }
-        return submitP2p(d, peer, c -> c.recv(buffer.bytes(), buffer.dtype(), peer));
+        return submit(d, buffer.bytes().byteSize(), c -> c.recv(buffer.bytes(), buffer.dtype(), peer));
     }
 
-    private Work submitP2p(OpDescriptor d, int peer, Consumer<Collectives> body) {
-        return submit(d, body);
-    }
+    // ---- running ops (on the I/O thread or an awaiting thread, holding the driver) --------------
 
-    // ---- running ops on the worker ------------------------------------------------------------
-
-    private void run(OpDescriptor d, Consumer<Collectives> body, CompletableWork work) {
+    private void run(OpDescriptor d, Consumer<Collectives> body, CompletableWork work, LinkPoller poller) {
         PeerFailureException f = failure;
         if (f != null) {
             work.fail(sameKind(f, "rank " + rank + ": " + d.describe() + " not started, group '" + name + "' failed earlier: " + f.getMessage()));
@@ -259,7 +392,7 @@ public final class TcpProcessGroup implements ProcessGroup {
         inOp = true;
         if (d.kind() != OpKind.SEND) startedCollectives = d.seq();
         try {
-            body.accept(new Collectives(new OpTransport(d), options.segmentBytes(), options.directThresholdBytes()));
+            body.accept(new Collectives(new OpTransport(d, poller), options.segmentBytes(), options.directThresholdBytes()));
             work.complete();
         } catch (PeerFailureException e) {
             work.fail(e);
@@ -288,21 +421,23 @@ public final class TcpProcessGroup implements ProcessGroup {
         if (!tellPeers) return;
         String suspects = e.suspectRanks().stream().map(String::valueOf).collect(Collectors.joining(","));
         byte[] payload = (suspects + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8);
-        for (PeerLink l : poller.links()) {
-            if (l != null) poller.post(l, Frame.ABORT, currentOp, 0, e instanceof CollectiveMismatchException ? 1 : 0, MemorySegment.ofArray(payload));
+        for (PeerLink l : links) {
+            if (l != null) LinkPoller.post(l, Frame.ABORT, currentOp, 0, e instanceof CollectiveMismatchException ? 1 : 0, MemorySegment.ofArray(payload));
         }
     }
 
     /** The transport of one op: numbers frames per link, checks fingerprints, bounds waits. */
     private final class OpTransport implements Transport {
         private final OpDescriptor op;
+        private final LinkPoller poller;
         private final int frameType;
         private final long deadline;
         private final int[] sent = new int[size];
         private final int[] received = new int[size];
 
-        OpTransport(OpDescriptor op) {
+        OpTransport(OpDescriptor op, LinkPoller poller) {
             this.op = op;
+            this.poller = poller;
             this.frameType = op.kind() == OpKind.SEND ? Frame.P2P : Frame.DATA;
             this.deadline = System.nanoTime() + options.timeout().toNanos();
         }
@@ -335,7 +470,7 @@ public final class TcpProcessGroup implements ProcessGroup {
             checkFailure();
             PeerLink l = poller.link(peer);
             if (l.goneReason() != null) throw peerGone(peer, l);
-            poller.post(l, frameType, op, sent[peer]++, 0, payload);
+            LinkPoller.post(l, frameType, op, sent[peer]++, 0, payload);
         }
 
         @Override
@@ -389,7 +524,7 @@ public final class TcpProcessGroup implements ProcessGroup {
                     fail(pf, true);
                     throw pf;
                 }
-                if (queue.isEmpty()) poller.await(spinUntil, Math.clamp((deadline - System.nanoTime()) / 1_000_000, 1, 50));
+                if (queue.isEmpty()) poller.awaitFrom(l, spinUntil, Math.clamp((deadline - System.nanoTime()) / 1_000_000, 1, 50));
             }
         }
 
@@ -463,7 +598,7 @@ public final class TcpProcessGroup implements ProcessGroup {
             List<Integer> asked = new ArrayList<>();
             for (PeerLink l : poller.links()) {
                 if (l == null || l.goneReason() != null) continue;
-                poller.post(l, Frame.PROBE, op, 0, 0, null);
+                LinkPoller.post(l, Frame.PROBE, op, 0, 0, null);
                 asked.add(l.peer);
             }
             long window = Math.min(2000, Math.max(100, options.timeout().toMillis() / 2));
@@ -488,7 +623,7 @@ public final class TcpProcessGroup implements ProcessGroup {
                     String why = "rank " + link.peer + " aborted group '" + name + "': " + msg;
                     fail(f.flags() == 1 ? new CollectiveMismatchException(why, suspects, null) : new PeerFailureException(why, suspects), false);
                 }
-                case Frame.PROBE -> poller.post(link, Frame.PROBE_REPLY, currentOp, (int) startedCollectives, inOp ? 1 : 0, null);
+                case Frame.PROBE -> LinkPoller.post(link, Frame.PROBE_REPLY, currentOp, (int) startedCollectives, inOp ? 1 : 0, null);
                 case Frame.PROBE_REPLY -> probeReplies.put(link.peer, f);
                 default -> { }
             }
@@ -508,7 +643,7 @@ public final class TcpProcessGroup implements ProcessGroup {
             closed = true;
         }
         stopping = true;
-        poller.wakeup();
+        ioPoller.wakeup();
         try {
             ioThread.join(options.timeout().toMillis() + 1000);
         } catch (InterruptedException e) {
@@ -517,19 +652,30 @@ public final class TcpProcessGroup implements ProcessGroup {
         if (ioThread.isAlive()) {
             // an op is still stuck past its own timeout: do not share the sockets with it, just cut them
             ioThread.interrupt();
-            poller.close();
+            closeSockets();
             return;
         }
         // the I/O thread is gone, so this thread drives the sockets now: goodbye, then wait for
         // each peer's end of stream (answering probes meanwhile) so none mistakes this for a crash
-        long until = System.nanoTime() + Math.min(5000, options.timeout().toMillis()) * 1_000_000;
-        for (PeerLink l : poller.links()) if (l != null) poller.post(l, Frame.GOODBYE, OpDescriptor.IDLE, 0, 0, null);
-        poller.drainOutput(until);
-        for (PeerLink l : poller.links()) if (l != null) l.shutdownOutput();
-        while (System.nanoTime() - until < 0 && Arrays.stream(poller.links()).anyMatch(l -> l != null && l.goneReason() == null)) {
-            poller.pump(10);
+        driver.lock();
+        try {
+            long until = System.nanoTime() + Math.min(5000, options.timeout().toMillis()) * 1_000_000;
+            for (PeerLink l : links) if (l != null) LinkPoller.post(l, Frame.GOODBYE, OpDescriptor.IDLE, 0, 0, null);
+            ioPoller.drainOutput(until);
+            for (PeerLink l : links) if (l != null) l.shutdownOutput();
+            while (System.nanoTime() - until < 0 && Arrays.stream(links).anyMatch(l -> l != null && l.goneReason() == null)) {
+                ioPoller.pump(10);
+            }
+        } finally {
+            driver.unlock();
+            closeSockets();
         }
-        poller.close();
+    }
+
+    private void closeSockets() {
+        for (PeerLink l : links) if (l != null) l.close();
+        ioPoller.close();
+        callerPoller.close();
     }
 
     @Override
