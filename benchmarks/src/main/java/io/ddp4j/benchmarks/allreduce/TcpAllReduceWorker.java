@@ -64,15 +64,22 @@ public final class TcpAllReduceWorker {
             HostBuffer all = HostBuffer.allocate(arena, DType.F32, maxBytes / 4);
             HostBuffer worst = HostBuffer.allocate(arena, DType.F64, 1);
             // A JVM-only warm-up the C program does not need: let the JIT compile the send, receive
-            // and reduce paths (small-message and ring paths) before anything is timed. With four
-            // JVMs polling on two cores the compiler threads get little CPU, so C2 takes tens of
-            // thousands of small calls to settle (measured on a 2-vCPU VM: ~3 ms a call at first,
-            // ~0.4 ms after 5,000, ~0.1 ms after 15,000); a short warm-up would time the interpreter.
+            // and reduce paths before anything is timed. With four JVMs polling on two cores the
+            // compiler threads get little CPU, so C2 takes tens of thousands of small calls to settle
+            // (measured on a 2-vCPU VM: ~3 ms a call at first, ~0.4 ms after 5,000, ~0.1 ms after
+            // 15,000). Every path the timing runs later is mixed in (ring sizes, the barrier, the
+            // float64 MAX): a path the JIT first meets after compiling makes it throw away compiled
+            // code shared with the timed calls, and the next size would be timed in the interpreter.
             fill(all, 0f);
-            for (int i = 0; i < 40_000; i++) pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
-            for (int i = 0; i < 3_000; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 4 * 1024)), ReduceOp.SUM).await();
-            for (int i = 0; i < 300; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 64 * 1024)), ReduceOp.SUM).await();
-            for (int i = 0; i < 30; i++) pg.allReduce(all.slice(0, Math.min(all.count(), 256 * 1024)), ReduceOp.SUM).await();
+            for (int i = 0; i < 40_000; i++) {
+                pg.allReduce(all.slice(0, 1024), ReduceOp.SUM).await();
+                if (i % 100 == 0) {
+                    pg.barrier().await();
+                    pg.allReduce(worst, ReduceOp.MAX).await();
+                    pg.allReduce(all.slice(0, Math.min(all.count(), 16 * 1024)), ReduceOp.SUM).await();
+                }
+                if (i % 1000 == 0) pg.allReduce(all.slice(0, Math.min(all.count(), 256 * 1024)), ReduceOp.SUM).await();
+            }
             for (long bytes = 4096; bytes <= maxBytes; bytes *= 4) {
                 long count = bytes / 4;
                 HostBuffer buf = all.slice(0, count);
