@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One message between two ranks: a fixed 40-byte header and a payload.
+ * One message between two ranks: a fixed 40-byte header and a payload (on receipt, a buffer from
+ * the group's {@link PayloadPool}, position 0 and limit its size).
  *
  * <pre>
  * int type | byte opKind | byte reduceOp | byte dtype | byte flags | long seq | long count | int root | int part | int payloadBytes | int 0
@@ -17,7 +18,7 @@ import java.nio.ByteOrder;
  * order (checked when they connect). {@code part} counts the frames of one op on one link, so a
  * lost or extra frame is caught as a protocol error instead of silently shifting data.
  */
-record Frame(int type, OpDescriptor op, int part, int flags, byte[] payload) {
+record Frame(int type, OpDescriptor op, int part, int flags, ByteBuffer payload) {
     static final int HEADER_BYTES = 40;
 
     static final int DATA = 1;        // a piece of a collective
@@ -46,7 +47,7 @@ record Frame(int type, OpDescriptor op, int part, int flags, byte[] payload) {
     }
 
     /** Decodes a header; the caller then reads {@code payloadBytes(header)} bytes of payload. */
-    static Frame decode(ByteBuffer h, byte[] payload) {
+    static Frame decode(ByteBuffer h, ByteBuffer payload) {
         h.rewind();
         int type = h.getInt();
         OpKind kind = OpKind.fromCode(h.get());
@@ -59,6 +60,13 @@ record Frame(int type, OpDescriptor op, int part, int flags, byte[] payload) {
         int part = h.getInt();
         OpDescriptor op = new OpDescriptor(kind, seq, rop == 0 ? null : ReduceOp.fromCode(rop), dt < 0 ? null : DType.values()[dt], count, root);
         return new Frame(type, op, part, flags, payload);
+    }
+
+    /** The payload as bytes: for control frames, whose payload is text. */
+    byte[] payloadBytes() {
+        byte[] b = new byte[payload.remaining()];
+        payload.duplicate().get(b);
+        return b;
     }
 
     static int payloadBytes(ByteBuffer h) throws IOException {

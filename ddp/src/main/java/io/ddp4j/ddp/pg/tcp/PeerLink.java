@@ -33,16 +33,18 @@ final class PeerLink {
     final ArrayDeque<Frame> p2p = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer[]> output = new ArrayDeque<>();
 
-    private final ByteBuffer header = ByteBuffer.allocate(Frame.HEADER_BYTES);
+    private final PayloadPool pool;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(Frame.HEADER_BYTES);
     private ByteBuffer payload;          // null while the header is being read
     private boolean saidGoodbye;
     private boolean outputShut;
     private volatile String goneReason;
 
-    /** {@code channel} must be non-blocking. */
-    PeerLink(int peer, SocketChannel channel) {
+    /** {@code channel} must be non-blocking; received payloads come from {@code pool}. */
+    PeerLink(int peer, SocketChannel channel, PayloadPool pool) {
         this.peer = peer;
         this.channel = channel;
+        this.pool = pool;
     }
 
     /** Adds the key of one more selector watching this link; all are added before any thread uses the link. */
@@ -71,11 +73,11 @@ final class PeerLink {
                         return frames;
                     }
                     if (header.hasRemaining()) return frames;
-                    payload = ByteBuffer.allocate(Frame.payloadBytes(header));
+                    payload = pool.take(Frame.payloadBytes(header));
                 }
                 if (payload.hasRemaining() && channel.read(payload) < 0) throw new IOException("connection closed in the middle of a frame");
                 if (payload.hasRemaining()) return frames;
-                Frame f = Frame.decode(header, payload.array());
+                Frame f = Frame.decode(header, payload.flip());
                 header.clear();
                 payload = null;
                 frames++;

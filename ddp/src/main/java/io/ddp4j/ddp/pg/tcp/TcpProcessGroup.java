@@ -74,6 +74,8 @@ public final class TcpProcessGroup implements ProcessGroup {
     private final List<Integer> globalRanks;
     private final TcpOptions options;
     private final PeerLink[] links;
+    /** Receive buffers, shared by the links; used under the driver lock only. */
+    private final PayloadPool pool = new PayloadPool();
     /** The I/O thread's view of the sockets, and the one a thread running its own op uses. */
     private final LinkPoller ioPoller, callerPoller;
     /** Held by whoever runs an op or reads and writes the sockets: the I/O thread or an awaiting thread. */
@@ -111,7 +113,7 @@ public final class TcpProcessGroup implements ProcessGroup {
             for (int p = 0; p < size; p++) {
                 if (channels[p] == null) continue;
                 channels[p].configureBlocking(false);
-                links[p] = new PeerLink(p, channels[p]);
+                links[p] = new PeerLink(p, channels[p], pool);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + ": cannot set up group '" + name + "''s sockets for polling: " + e.getMessage(), e);
@@ -392,7 +394,12 @@ public final class TcpProcessGroup implements ProcessGroup {
         inOp = true;
         if (d.kind() != OpKind.SEND) startedCollectives = d.seq();
         try {
-            body.accept(new Collectives(new OpTransport(d, poller), options.segmentBytes(), options.directThresholdBytes()));
+            OpTransport t = new OpTransport(d, poller, pool);
+            try {
+                body.accept(new Collectives(t, options.segmentBytes(), options.directThresholdBytes()));
+            } finally {
+                t.releaseReceived();
+            }
             work.complete();
         } catch (PeerFailureException e) {
             work.fail(e);
@@ -430,14 +437,18 @@ public final class TcpProcessGroup implements ProcessGroup {
     private final class OpTransport implements Transport {
         private final OpDescriptor op;
         private final LinkPoller poller;
+        private final PayloadPool pool;
+        /** The frame each peer last handed this op: its buffer goes back to the pool on the next receive from that peer. */
+        private final Frame[] lastReceived = new Frame[size];
         private final int frameType;
         private final long deadline;
         private final int[] sent = new int[size];
         private final int[] received = new int[size];
 
-        OpTransport(OpDescriptor op, LinkPoller poller) {
+        OpTransport(OpDescriptor op, LinkPoller poller, PayloadPool pool) {
             this.op = op;
             this.poller = poller;
+            this.pool = pool;
             this.frameType = op.kind() == OpKind.SEND ? Frame.P2P : Frame.DATA;
             this.deadline = System.nanoTime() + options.timeout().toNanos();
         }
@@ -507,6 +518,7 @@ public final class TcpProcessGroup implements ProcessGroup {
 
         @Override
         public MemorySegment receive(int peer, long bytes) {
+            release(peer);
             PeerLink l = poller.link(peer);
             var queue = frameType == Frame.P2P ? l.p2p : l.collective;
             long spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
@@ -537,13 +549,26 @@ public final class TcpProcessGroup implements ProcessGroup {
                 fail(e, true);
                 throw e;
             }
-            if (f.part() != part || f.payload().length != bytes) {
+            if (f.part() != part || f.payload().remaining() != bytes) {
                 DistributedException bug = new DistributedException("rank " + rank + ": " + op.describe() + " got frame " + f.part() + " of "
-                        + f.payload().length + " bytes from rank " + peer + ", expected frame " + part + " of " + bytes + " bytes");
+                        + f.payload().remaining() + " bytes from rank " + peer + ", expected frame " + part + " of " + bytes + " bytes");
                 fail(new PeerFailureException(bug.getMessage(), List.of(peer)), true);
                 throw bug;
             }
-            return MemorySegment.ofArray(f.payload());
+            lastReceived[peer] = f;
+            return MemorySegment.ofBuffer(f.payload());
+        }
+
+        private void release(int peer) {
+            Frame f = lastReceived[peer];
+            if (f == null) return;
+            lastReceived[peer] = null;
+            pool.give(f.payload());
+        }
+
+        /** At the end of the op, successful or not: the algorithms are done with every received segment. */
+        void releaseReceived() {
+            for (int p = 0; p < size; p++) release(p);
         }
 
         private PeerFailureException peerGone(int peer, PeerLink l) {
@@ -616,7 +641,7 @@ public final class TcpProcessGroup implements ProcessGroup {
         public void onControl(PeerLink link, Frame f) {
             switch (f.type()) {
                 case Frame.ABORT -> {
-                    String text = new String(f.payload(), StandardCharsets.UTF_8);
+                    String text = new String(f.payloadBytes(), StandardCharsets.UTF_8);
                     int nl = text.indexOf('\n');
                     List<Integer> suspects = nl <= 0 ? List.of() : Arrays.stream(text.substring(0, nl).split(",")).map(Integer::valueOf).toList();
                     String msg = nl < 0 ? text : text.substring(nl + 1);

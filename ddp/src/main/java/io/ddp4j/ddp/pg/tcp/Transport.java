@@ -27,6 +27,10 @@ interface Transport {
     /** Moves queued sends and pending receives along without waiting; called between pieces of local work. */
     void progress();
 
-    /** The next piece of this op from {@code peer}, which must be exactly {@code bytes} long. */
+    /**
+     * The next piece of this op from {@code peer}, which must be exactly {@code bytes} long. The
+     * segment stays valid until the next receive from the same peer or the end of the op; its
+     * memory is reused after that.
+     */
     MemorySegment receive(int peer, long bytes);
 }
