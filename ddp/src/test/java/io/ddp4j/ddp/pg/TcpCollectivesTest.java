@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Every collective, every dtype, every reduce op, at world sizes 2, 3, 4 and 8, checked against
- * the serial reference in {@link Values}. Each world size runs twice: with the defaults (small
- * messages take the direct path) and with the ring forced and 16-byte segments, so small sizes
- * also exercise empty chunks, odd splits and many pipelined segments.
+ * the serial reference in {@link Values}. Each world size runs with the defaults (small messages
+ * take the direct path) and with the ring forced and 16-byte segments, so small sizes also
+ * exercise empty chunks, odd splits and many pipelined segments; all-reduce also with halving
+ * and doubling forced the same way.
  */
 class TcpCollectivesTest {
     static final long[] COUNTS = {0, 1, 13, 1001};
@@ -32,9 +33,18 @@ class TcpCollectivesTest {
         return out.stream();
     }
 
+    /** All-reduce has a third algorithm between the direct one and the ring. */
+    static Stream<Arguments> allReduceClusters() {
+        return Stream.concat(clusters(), Stream.of(2, 3, 4, 8).map(w -> Arguments.of(w, "halving")));
+    }
+
     static TcpOptions options(String algorithm) {
         TcpOptions d = TcpOptions.defaults(Duration.ofSeconds(30));
-        return algorithm.equals("ring") ? d.withSegmentBytes(16).withDirectThresholdBytes(0) : d;
+        return switch (algorithm) {
+            case "ring" -> d.withSegmentBytes(16).withDirectThresholdBytes(0).withRingThresholdBytes(0);
+            case "halving" -> d.withSegmentBytes(16).withDirectThresholdBytes(0).withRingThresholdBytes(Long.MAX_VALUE);
+            default -> d;
+        };
     }
 
     static void assertElements(HostBuffer b, String what, java.util.function.LongToDoubleFunction expected) {
@@ -46,7 +56,7 @@ class TcpCollectivesTest {
     }
 
     @ParameterizedTest(name = "world {0}, {1}")
-    @MethodSource("clusters")
+    @MethodSource("allReduceClusters")
     void allReduceMatchesTheSerialReferenceForEveryDtypeAndOp(int w, String algorithm) throws Exception {
         try (LocalCluster c = new LocalCluster(w, options(algorithm)); Arena arena = Arena.ofShared()) {
             c.run((r, pg) -> {
@@ -135,11 +145,21 @@ class TcpCollectivesTest {
         }
     }
 
-    @ParameterizedTest(name = "world {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3, 4, 8})
-    void megabyteBuffersGoRoundTheRingInPipelinedSegments(int w) throws Exception {
+    /** Megabyte buffers in 1 MiB segments, by the two algorithms for large all-reduces. */
+    static Stream<Arguments> largeAllReduceClusters() {
+        return Stream.of(2, 3, 4, 8).flatMap(w -> Stream.of(Arguments.of(w, "ring"), Arguments.of(w, "halving")));
+    }
+
+    static TcpOptions largeOptions(String algorithm) {
+        TcpOptions d = TcpOptions.defaults(Duration.ofSeconds(60));
+        return algorithm.equals("ring") ? d.withRingThresholdBytes(0) : d.withRingThresholdBytes(Long.MAX_VALUE);
+    }
+
+    @ParameterizedTest(name = "world {0}, {1}")
+    @MethodSource("largeAllReduceClusters")
+    void megabyteBuffersGoInPipelinedSegments(int w, String algorithm) throws Exception {
         long n = 3 * 1024 * 1024 / 4 + 3; // ~3 MiB of float32, odd, several 1 MiB segments per chunk at w=2
-        try (LocalCluster c = new LocalCluster(w, TcpOptions.defaults(Duration.ofSeconds(60))); Arena arena = Arena.ofShared()) {
+        try (LocalCluster c = new LocalCluster(w, largeOptions(algorithm)); Arena arena = Arena.ofShared()) {
             c.run((r, pg) -> {
                 HostBuffer b = Values.buffer(arena, DType.F32, n);
                 Values.fill(b, r, ReduceOp.SUM);
@@ -177,11 +197,11 @@ class TcpCollectivesTest {
         }
     }
 
-    @ParameterizedTest(name = "world {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 4})
-    void randomFloatsAreCloseToTheSerialSumAndIdenticalOnEveryRank(int w) throws Exception {
+    @ParameterizedTest(name = "world {0}, {1}")
+    @MethodSource("largeAllReduceClusters")
+    void randomFloatsAreCloseToTheSerialSumAndIdenticalOnEveryRank(int w, String algorithm) throws Exception {
         long n = 100_003;
-        try (LocalCluster c = new LocalCluster(w, TcpOptions.defaults(Duration.ofSeconds(60))); Arena arena = Arena.ofShared()) {
+        try (LocalCluster c = new LocalCluster(w, largeOptions(algorithm)); Arena arena = Arena.ofShared()) {
             List<float[]> results = c.run((r, pg) -> {
                 java.util.Random rnd = new java.util.Random(r);
                 float[] data = new float[(int) n];

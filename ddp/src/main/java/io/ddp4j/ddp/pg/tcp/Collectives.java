@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
  * moving one chunk to the right neighbour in segments, sending the next segment before reducing
  * the current one so the socket and the reduction overlap. Small messages (below the direct
  * threshold) go straight to every peer in one frame: one network latency instead of 2(w-1).
+ * Medium all-reduces (below the ring threshold) take recursive halving then doubling.
  *
  * <p>Every rank ends with bit-identical results: the ring reduces each chunk once and then
  * copies it, and the direct algorithm combines contributions in rank order on every rank.
@@ -24,11 +25,13 @@ final class Collectives {
     private final Transport t;
     private final long segmentBytes;
     private final long directThresholdBytes;
+    private final long ringThresholdBytes;
 
-    Collectives(Transport t, long segmentBytes, long directThresholdBytes) {
+    Collectives(Transport t, TcpOptions o) {
         this.t = t;
-        this.segmentBytes = segmentBytes;
-        this.directThresholdBytes = directThresholdBytes;
+        this.segmentBytes = o.segmentBytes();
+        this.directThresholdBytes = o.directThresholdBytes();
+        this.ringThresholdBytes = o.ringThresholdBytes();
     }
 
     private int w() {
@@ -175,6 +178,10 @@ final class Collectives {
             recursiveDoubling(data, dtype, count, op);
             return;
         }
+        if (data.byteSize() < ringThresholdBytes) {
+            halvingDoubling(data, dtype, count, op);
+            return;
+        }
         long[] bounds = evenBounds(count, w);
         ringReduceScatter(data, bounds, dtype, op);
         divideChunk(data, bounds, r(), dtype, op);
@@ -205,6 +212,89 @@ final class Collectives {
         }
         if (op == ReduceOp.AVG) Reductions.divide(data, dtype, count, w);
         if (r < extra) t.send(r + p2, data);
+    }
+
+    /**
+     * Medium all-reduce (Rabenseifner's): a reduce-scatter by recursive halving, then an all-gather
+     * by recursive doubling, among the largest power of two of ranks (the others hand their data to
+     * a partner first and get the result back last, as in {@link #recursiveDoubling}). Each rank
+     * moves what the ring moves, 2(p-1)/p of the buffer, in 2 log2(p) steps instead of 2(p-1).
+     * Every element is reduced by exactly one rank and then copied, so all ranks end bit-identical.
+     */
+    private void halvingDoubling(MemorySegment data, DType dtype, long count, ReduceOp op) {
+        int w = w(), r = r();
+        int p2 = Integer.highestOneBit(w);
+        int extra = w - p2;
+        int esz = dtype.byteSize();
+        if (r >= p2) {
+            sendSegmented(r - p2, data, esz);
+            receiveInto(r - p2, data, dtype, null);
+            return;
+        }
+        if (r < extra) receiveInto(r + p2, data, dtype, op);
+        long[] bounds = evenBounds(count, p2);
+        int lo = 0, hi = p2; // the chunks this rank is still responsible for
+        for (int mask = p2 >> 1; mask >= 1; mask >>= 1) {
+            int mid = (lo + hi) >>> 1;
+            boolean keepLow = (r & mask) == 0;
+            MemorySegment give = elems(data, bounds[keepLow ? mid : lo], bounds[keepLow ? hi : mid], esz);
+            MemorySegment keep = elems(data, bounds[keepLow ? lo : mid], bounds[keepLow ? mid : hi], esz);
+            exchange(r ^ mask, give, keep, dtype, op);
+            if (keepLow) hi = mid;
+            else lo = mid;
+        }
+        // now chunk r is reduced over every rank
+        divideChunk(data, bounds, r, dtype, op);
+        for (int mask = 1; mask < p2; mask <<= 1) {
+            int span = hi - lo;
+            boolean lowHalf = (r & mask) == 0;
+            int theirLo = lowHalf ? hi : lo - span;
+            MemorySegment mine = elems(data, bounds[lo], bounds[hi], esz);
+            MemorySegment theirs = elems(data, bounds[theirLo], bounds[theirLo + span], esz);
+            exchange(r ^ mask, mine, theirs, dtype, null);
+            lo = Math.min(lo, theirLo);
+            hi = lo + 2 * span;
+        }
+        if (r < extra) sendSegmented(r + p2, data, esz);
+    }
+
+    private static MemorySegment elems(MemorySegment data, long from, long to, int esz) {
+        return data.asSlice(from * esz, (to - from) * esz);
+    }
+
+    /**
+     * Sends {@code out} to {@code peer} while receiving the same peer's piece into {@code in}
+     * (reduced in with {@code op}, or copied when it is null), both in segments; returns once
+     * both are done. The sends are posted first, so the two ranks' data cross on the wire.
+     */
+    private void exchange(int peer, MemorySegment out, MemorySegment in, DType dtype, ReduceOp op) {
+        int esz = dtype.byteSize();
+        long segBytes = Math.max(1, segmentBytes / esz) * esz;
+        long off = 0;
+        do {
+            long n = Math.min(segBytes, out.byteSize() - off);
+            t.post(peer, out.asSlice(off, n));
+            off += n;
+        } while (off < out.byteSize());
+        receiveInto(peer, in, dtype, op);
+        t.flush();
+    }
+
+    /** Receives {@code into.byteSize()} bytes from {@code peer} in segments, reducing them in with {@code op} or copying when null. */
+    private void receiveInto(int peer, MemorySegment into, DType dtype, ReduceOp op) {
+        int esz = dtype.byteSize();
+        long segBytes = Math.max(1, segmentBytes / esz) * esz;
+        long off = 0;
+        do {
+            long n = Math.min(segBytes, into.byteSize() - off);
+            MemorySegment got = t.receive(peer, n);
+            if (n > 0) {
+                MemorySegment dst = into.asSlice(off, n);
+                if (op == null) dst.copyFrom(got);
+                else reduceWithProgress(dst, got, dtype, op, esz);
+            }
+            off += n;
+        } while (off < into.byteSize());
     }
 
     private static void combine(MemorySegment into, MemorySegment got, DType dtype, ReduceOp op, long count) {
