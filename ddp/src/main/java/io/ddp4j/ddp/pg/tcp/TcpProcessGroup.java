@@ -15,6 +15,7 @@ import io.ddp4j.ddp.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -113,6 +114,9 @@ public final class TcpProcessGroup implements ProcessGroup {
             for (int p = 0; p < size; p++) {
                 if (channels[p] == null) continue;
                 channels[p].configureBlocking(false);
+                // every frame goes out in one write and is waited for: Nagle would hold a small frame
+                // back until the previous one is acknowledged, and delayed acks make that up to 40 ms
+                channels[p].setOption(StandardSocketOptions.TCP_NODELAY, true);
                 links[p] = new PeerLink(p, channels[p], pool);
             }
         } catch (IOException e) {
@@ -396,7 +400,7 @@ public final class TcpProcessGroup implements ProcessGroup {
         try {
             OpTransport t = new OpTransport(d, poller, pool);
             try {
-                body.accept(new Collectives(t, options.segmentBytes(), options.directThresholdBytes()));
+                body.accept(new Collectives(t, options));
             } finally {
                 t.releaseReceived();
             }
