@@ -7,7 +7,7 @@ loss.item() (ddp4j's step reads its loss back too; "ms_no_sync" leaves that out)
   W1: MLP 784-512-512-10 (ReLU), cross-entropy, batch 128, fp32
   W2: 4 x Linear(4096, 4096) with ReLU between, MSE vs a random target, batch 8192, bf16 autocast;
       TFLOP/s = 6 * batch * 4 * 4096^2 / step time (2 forward + 4 backward FLOPs per weight and sample)
-  W2_FP32: W2 in fp32 (ddp4j's stand-in until it has autocast)
+  W2_FP32: W2 in fp32, for comparison
   W3: Conv(3,32)-ReLU-MaxPool2, Conv(32,64)-ReLU-MaxPool2, Conv(64,128)-ReLU-MaxPool2, Flatten,
       Linear(2048, 10) on 3x32x32, cross-entropy, batch 256, fp32
 fp32 runs with TF32 off for matmuls and convolutions (ddp4j computes true fp32); --tf32 turns it on.

@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One training step on cuda:0 through the public API (nn modules, SGD with momentum, a Scope per
  * step, the loss read back at the end): the workloads W1, W2, W3 of {@link Workloads}. Time per
- * op is one whole step. W2 is bf16 autocast and fails with "W2 needs autocast" until
- * io.ddp4j.tensor.amp exists; W2_FP32 is the same model in fp32, labelled. For W2/W2_FP32,
+ * op is one whole step. W2 runs its forward pass under bf16 autocast; W2_FP32 is the same model
+ * in fp32, for comparison. For W2/W2_FP32,
  * TFLOP/s = 6 * 8192 * 4 * 4096^2 / time (benchmarks/python/jmh_tflops.py prints it).
  * PyTorch's side: benchmarks/python/training_steps_torch.py. Each iteration's tear-down prints the
  * allocator's cudaMalloc count for that iteration (zero once the cache is warm).

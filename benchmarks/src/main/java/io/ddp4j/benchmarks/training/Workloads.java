@@ -5,6 +5,7 @@ import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.nn.Conv2d;
 import io.ddp4j.tensor.nn.CrossEntropyLoss;
 import io.ddp4j.tensor.nn.Flatten;
@@ -30,8 +31,9 @@ import io.ddp4j.tensor.optim.SGD;
  *       {@code 6 * batch * weights} = 6 * 8192 * 4 * 4096^2 = 3.30e12 (2 forward, 4 backward per
  *       weight and sample; biases, ReLU, loss and the optimizer are left out, and so is the first
  *       layer's unused input gradient, so this slightly over-counts, like PyTorch's usual estimate).
- *       {@code W2_FP32} is the same model in fp32, an explicitly labelled stand-in until
- *       autocast exists.
+ *       The forward pass and the loss run under {@link Autocast} (bf16 matmuls with fp32
+ *       accumulation, fp32 weights and optimizer), backward outside it, as in PyTorch.
+ *       {@code W2_FP32} is the same model in fp32, for comparison.
  *   <li>W3: Conv(3,32,3,p1)-ReLU-MaxPool2, Conv(32,64)-ReLU-MaxPool2, Conv(64,128)-ReLU-MaxPool2,
  *       Flatten, Linear(128*4*4, 10) on 3x32x32 images, cross-entropy, batch 256, fp32.
  * </ul>
@@ -56,12 +58,6 @@ public final class Workloads {
                 default -> 0;
             };
         }
-    }
-
-    /** Thrown for W2 until mixed precision (io.ddp4j.tensor.amp) is in the build. */
-    public static UnsupportedOperationException needsAutocast() {
-        return new UnsupportedOperationException("W2 needs autocast: it is a bf16 mixed-precision step (fp32 weights, bf16 matmuls),"
-                + " and io.ddp4j.tensor.amp is not in this build yet; W2_FP32 measures the same model in fp32, labelled as such");
     }
 
     public static Module model(Workload w, Generator gen) {
@@ -102,7 +98,6 @@ public final class Workloads {
         final Loss loss;
 
         public Step(Workload w, Device device, int batch, long seed) {
-            if (w == Workload.W2) throw needsAutocast();
             this.workload = w;
             this.batch = batch;
             Generator gen = new Generator(seed);
@@ -114,7 +109,7 @@ public final class Workloads {
                 case W3 -> new int[]{batch, 3, 32, 32};
             };
             this.x = onDevice(Tensor.randn(gen, DType.F32, inShape), device);
-            if (w == Workload.W2_FP32) {
+            if (w == Workload.W2 || w == Workload.W2_FP32) {
                 this.y = onDevice(Tensor.randn(gen, DType.F32, batch, 4096), device);
                 this.loss = new MSELoss();
             } else {
@@ -129,7 +124,10 @@ public final class Workloads {
         /** One step; returns the loss (reading it back is the step's synchronisation). */
         public double run() {
             try (Scope s = Scope.open()) {
-                Tensor l = loss.forward(model.forward(x), y);
+                Tensor l;
+                try (Autocast a = workload == Workload.W2 ? Autocast.enable(DType.BF16) : Autocast.disable()) {
+                    l = loss.forward(model.forward(x), y);
+                }
                 optimizer.zeroGrad();
                 l.backward();
                 optimizer.step();
