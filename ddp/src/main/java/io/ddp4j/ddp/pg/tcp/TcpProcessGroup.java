@@ -188,7 +188,7 @@ public final class TcpProcessGroup implements ProcessGroup {
                     socketsReady = false;
                     if (hasTaskToRun() || stopping) {
                         Task t = tasks.poll();
-                        if (t != null && runIfUntaken(t, ioPoller)) spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+                        if (t != null && runIfUntaken(t, ioPoller)) spinUntil = System.nanoTime() + ioPoller.spinNanos();
                         if (t == null && stopping) return;
                     }
                 } finally {
@@ -525,10 +525,16 @@ public final class TcpProcessGroup implements ProcessGroup {
             release(peer);
             PeerLink l = poller.link(peer);
             var queue = frameType == Frame.P2P ? l.p2p : l.collective;
-            long spinUntil = System.nanoTime() + LinkPoller.SPIN_NANOS;
+            Frame ready = queue.poll();
+            if (ready != null) return check(peer, ready, bytes);
+            long start = System.nanoTime();
+            long spinUntil = start + poller.spinNanos();
             while (true) {
                 Frame f = queue.poll();
-                if (f != null) return check(peer, f, bytes);
+                if (f != null) {
+                    poller.waitEnded(start);
+                    return check(peer, f, bytes);
+                }
                 checkFailure();
                 if (Thread.interrupted()) {
                     Thread.currentThread().interrupt();
