@@ -46,6 +46,15 @@ public final class Launcher {
     public int run(LaunchOptions o) {
         Map<String, String> base = new HashMap<>(System.getenv());
         base.putAll(o.env());
+        if (!base.containsKey(CPU_THREADS_ENV)) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            int each = Math.max(1, cores / o.nprocPerNode());
+            base.put(CPU_THREADS_ENV, Integer.toString(each));
+            if (o.nprocPerNode() > 1) {
+                err.println("ddp4j run: note: " + CPU_THREADS_ENV + "=" + each + " for each worker (" + cores + " cores / " + o.nprocPerNode()
+                        + " workers), so their CPU ops do not fight over cores; set it yourself to choose");
+            }
+        }
         String token = base.get(TCPStore.TOKEN_ENV);
         if ((token == null || token.isEmpty()) && o.nnodes() == 1) {
             // one node: a fresh secret that only our workers see keeps other local users out of the store
@@ -90,6 +99,9 @@ public final class Launcher {
             return b.toString();
         }
     }
+
+    /** How many threads a worker's CPU ops use (read by the tensor library's CPU backend). */
+    public static final String CPU_THREADS_ENV = "DDP4J_CPU_THREADS";
 
     private Failure runOnce(LaunchOptions o, Map<String, String> base, int port, int attempt, List<Worker> running) {
         LinkedBlockingQueue<Worker> exited = new LinkedBlockingQueue<>();

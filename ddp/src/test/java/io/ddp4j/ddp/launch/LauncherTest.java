@@ -89,10 +89,28 @@ class LauncherTest {
         assertNoneAlive(r);
     }
 
+    @org.junit.jupiter.api.Test
+    void eachWorkerGetsItsShareOfTheCoresForCpuOpsUnlessTheUserChose() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        LaunchOptions o = LaunchOptions.local(2, EnvWorker.class.getName(), List.of(Launcher.CPU_THREADS_ENV))
+                .withJvmArgs(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xmx64m"));
+        Run shared = launch(o, out -> { });
+        assertEquals(0, shared.exit, shared.err.all());
+        String want = Integer.toString(Math.max(1, cores / 2));
+        assertTrue(shared.out.lines.contains("[rank 0] " + Launcher.CPU_THREADS_ENV + "=" + want), shared.out.all());
+        assertTrue(shared.out.lines.contains("[rank 1] " + Launcher.CPU_THREADS_ENV + "=" + want), shared.out.all());
+        assertTrue(shared.err.all().contains("ddp4j run: note: " + Launcher.CPU_THREADS_ENV + "=" + want), shared.err.all());
+
+        Run chosen = launch(o.withEnv(java.util.Map.of(Launcher.CPU_THREADS_ENV, "3")), out -> { });
+        assertEquals(0, chosen.exit, chosen.err.all());
+        assertTrue(chosen.out.lines.contains("[rank 1] " + Launcher.CPU_THREADS_ENV + "=3"), chosen.out.all());
+        assertFalse(chosen.err.all().contains("note:"), chosen.err.all());
+    }
+
     /** Every healthy rank fails naming rank 2; the launcher exits non-zero naming it; nothing is left. */
     static void assertRankTwoBlamed(Run r, String launcherSays) {
         assertNotEquals(0, r.exit);
-        String summary = r.err.lines.stream().filter(l -> l.startsWith("ddp4j run: ")).findFirst().orElse("");
+        String summary = r.err.lines.stream().filter(l -> l.startsWith("ddp4j run: ") && !l.startsWith("ddp4j run: note:")).findFirst().orElse("");
         assertTrue(summary.contains(launcherSays), "launcher summary: " + summary + "\n" + r.err.all());
         for (int rank : new int[] {0, 1, 3}) {
             String prefix = "[rank " + rank + "] FAILED: ";

@@ -9,7 +9,29 @@ import java.util.concurrent.RecursiveAction;
  * not depend on the number of threads.
  */
 final class CpuParallel {
-    static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    /**
+     * Threads for CPU ops: {@code DDP4J_CPU_THREADS} (or {@code -Dddp4j.cpu.threads}), else every
+     * core. {@code ddp4j run} sets it to cores / processes per node for its workers, as torchrun
+     * sets OMP_NUM_THREADS: ranks that each use every core fight over them.
+     */
+    static final int THREADS = threads();
+    static final ForkJoinPool POOL = new ForkJoinPool(THREADS);
+
+    private static int threads() {
+        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+        String v = System.getProperty("ddp4j.cpu.threads", System.getenv("DDP4J_CPU_THREADS"));
+        if (v == null || v.isBlank()) return cores;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException ignored) {
+            // warned below
+        }
+        // a bad value must not leave the CPU backend unloadable: say so and use every core
+        System.getLogger(CpuParallel.class.getName()).log(System.Logger.Level.WARNING,
+                "DDP4J_CPU_THREADS / ddp4j.cpu.threads must be a whole number >= 1, got '" + v + "'; using all " + cores + " cores");
+        return cores;
+    }
 
     @FunctionalInterface
     interface RangeBody {
