@@ -35,12 +35,16 @@ public final class Backends {
         register("nccl", io.ddp4j.ddp.pg.nccl.NcclProcessGroup::create);
     }
 
-    /** MPI_COMM_WORLD of the job mpirun started; it must agree with the rank and size ddp4j was given. */
+    /**
+     * MPI_COMM_WORLD of the job mpirun started, or a communicator over some of its ranks; either
+     * must agree with the rank and size ddp4j was given.
+     */
     private static ProcessGroup mpiGroup(GroupSpec s) {
-        if (s.size() != s.globalRanks().size() || !s.globalRanks().equals(java.util.stream.IntStream.range(0, s.size()).boxed().toList())) {
-            throw new UnsupportedOperationException("the mpi backend supports only the whole world as a group so far, not ranks " + s.globalRanks());
-        }
-        var pg = io.ddp4j.ddp.pg.mpi.MpiProcessGroup.world(s.timeout());
+        io.ddp4j.bindings.mpi.Mpi.library().require();
+        // the first group made is the world (it initialises MPI); later ones are subgroups of it
+        boolean world = !io.ddp4j.bindings.mpi.Mpi.MPI_Initialized();
+        var pg = world ? io.ddp4j.ddp.pg.mpi.MpiProcessGroup.world(s.timeout())
+                : io.ddp4j.ddp.pg.mpi.MpiProcessGroup.subgroup(s.globalRanks(), Math.floorMod(s.name().hashCode(), 32768), s.timeout());
         if (pg.rank() != s.rank() || pg.size() != s.size()) {
             pg.close();
             throw new IllegalStateException("mpirun made this process rank " + pg.rank() + " of " + pg.size()

@@ -48,6 +48,10 @@ public final class Mpi {
             MPI_Comm_size = fn("MPI_Comm_size", JAVA_LONG, JAVA_LONG),
             MPI_Comm_split = fn("MPI_Comm_split", JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG),
             MPI_Comm_free = fn("MPI_Comm_free", JAVA_LONG),
+            MPI_Comm_group = fn("MPI_Comm_group", JAVA_LONG, JAVA_LONG),
+            MPI_Group_incl = fn("MPI_Group_incl", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            MPI_Group_free = fn("MPI_Group_free", JAVA_LONG),
+            MPI_Comm_create_group = fn("MPI_Comm_create_group", JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
             MPI_Comm_set_errhandler = fn("MPI_Comm_set_errhandler", JAVA_LONG, JAVA_LONG),
             MPI_Barrier = fn("MPI_Barrier", JAVA_LONG),
             MPI_Bcast = fn("MPI_Bcast", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG),
@@ -123,6 +127,37 @@ public final class Mpi {
         MemorySegment o = OutParams.raw();
         o.set(JAVA_LONG, 0, comm);
         try { check((int) MPI_Comm_free.invokeExact(o.address()), "MPI_Comm_free"); } catch (Throwable t) { throw Native.rethrow(t); }
+    }
+
+    /** MPI_Comm_group: the group of {@code comm}'s processes (free it with {@link #MPI_Group_free}). */
+    public static long MPI_Comm_group(long comm) {
+        try { check((int) MPI_Comm_group.invokeExact(comm, out()), "MPI_Comm_group"); } catch (Throwable t) { throw Native.rethrow(t); }
+        return OutParams.raw().get(JAVA_LONG, 0);
+    }
+
+    /** MPI_Group_incl: the processes of {@code group} at {@code ranks}, in that order. */
+    public static long MPI_Group_incl(long group, int[] ranks) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment r = a.allocateFrom(JAVA_INT, ranks);
+            try { check((int) MPI_Group_incl.invokeExact(group, ranks.length, r.address(), out()), "MPI_Group_incl"); } catch (Throwable t) { throw Native.rethrow(t); }
+            return OutParams.raw().get(JAVA_LONG, 0);
+        }
+    }
+
+    /** MPI_Group_free takes the handle by reference, like {@link #MPI_Comm_free}. */
+    public static void MPI_Group_free(long group) {
+        MemorySegment o = OutParams.raw();
+        o.set(JAVA_LONG, 0, group);
+        try { check((int) MPI_Group_free.invokeExact(o.address()), "MPI_Group_free"); } catch (Throwable t) { throw Native.rethrow(t); }
+    }
+
+    /**
+     * MPI_Comm_create_group (MPI-3): a communicator over {@code group}, a subgroup of {@code comm};
+     * collective over the members of {@code group} only, so processes outside it need not call.
+     */
+    public static long MPI_Comm_create_group(long comm, long group, int tag) {
+        try { check((int) MPI_Comm_create_group.invokeExact(comm, group, tag, out()), "MPI_Comm_create_group"); } catch (Throwable t) { throw Native.rethrow(t); }
+        return OutParams.raw().get(JAVA_LONG, 0);
     }
 
     public static void MPI_Comm_set_errhandler(long comm, long errhandler) {

@@ -40,11 +40,14 @@ public final class MpiProcessGroup implements ProcessGroup {
     private final Duration timeout;
     private final int rank, size;
     private final long comm;
+    /** The members' ranks in MPI_COMM_WORLD; null for the world itself. */
+    private final List<Integer> members;
     private long sequence;
     private boolean closed;
 
     private MpiProcessGroup(Duration timeout) {
         this.timeout = timeout;
+        this.members = null;
         int[] rs = call(() -> {
             MpiHandles.initThreadMultiple();
             long world = MpiHandles.commWorld();
@@ -55,10 +58,47 @@ public final class MpiProcessGroup implements ProcessGroup {
         this.comm = MpiHandles.commWorld();
     }
 
+    private MpiProcessGroup(Duration timeout, List<Integer> members, int tag) {
+        this.timeout = timeout;
+        this.members = List.copyOf(members);
+        long[] created = call(() -> {
+            long world = MpiHandles.commWorld();
+            long worldGroup = Mpi.MPI_Comm_group(world);
+            long subGroup = 0;
+            try {
+                subGroup = Mpi.MPI_Group_incl(worldGroup, members.stream().mapToInt(Integer::intValue).toArray());
+                long c = Mpi.MPI_Comm_create_group(world, subGroup, tag);
+                Mpi.MPI_Comm_set_errhandler(c, MpiHandles.errorsReturn());
+                return new long[] {c, Mpi.MPI_Comm_rank(c), Mpi.MPI_Comm_size(c)};
+            } finally {
+                if (subGroup != 0) Mpi.MPI_Group_free(subGroup);
+                Mpi.MPI_Group_free(worldGroup);
+            }
+        });
+        this.comm = created[0];
+        this.rank = (int) created[1];
+        this.size = (int) created[2];
+    }
+
     /** Joins MPI_COMM_WORLD of the job mpirun started (MPI_Init happens here, on the worker thread). */
     public static MpiProcessGroup world(Duration timeout) {
         Mpi.library().require();
         return new MpiProcessGroup(timeout);
+    }
+
+    /**
+     * A communicator over some ranks of MPI_COMM_WORLD ({@code globalRanks}, in order; this process
+     * must be one of them), made with MPI_Comm_create_group, so only the members take part, as
+     * with PyTorch's new_group. {@code tag} tells apart groups being made at the same time. Needs
+     * the world group first (it initialises MPI).
+     */
+    public static MpiProcessGroup subgroup(List<Integer> globalRanks, int tag, Duration timeout) {
+        Mpi.library().require();
+        if (!Mpi.MPI_Initialized()) {
+            throw new IllegalStateException("an mpi subgroup needs MPI initialised: create the world group first (Distributed.init does)");
+        }
+        if (globalRanks.isEmpty()) throw new IllegalArgumentException("an mpi subgroup needs at least one rank");
+        return new MpiProcessGroup(timeout, globalRanks, tag);
     }
 
     private <T> T call(java.util.concurrent.Callable<T> body) {
@@ -80,6 +120,7 @@ public final class MpiProcessGroup implements ProcessGroup {
 
     @Override
     public List<Integer> globalRanks() {
+        if (members != null) return members;
         List<Integer> r = new ArrayList<>(size);
         for (int i = 0; i < size; i++) r.add(i);
         return r;
@@ -242,13 +283,15 @@ public final class MpiProcessGroup implements ProcessGroup {
         if (a.dtype() != b.dtype()) throw new IllegalArgumentException(op + ": output is " + a.dtype() + " but input is " + b.dtype());
     }
 
-    /** Finalizes MPI after the issued work; idempotent. */
+    /** After the issued work: frees a subgroup's communicator, or finalizes MPI for the world group; idempotent. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
         worker.execute(() -> {
-            if (!Mpi.MPI_Finalized()) Mpi.MPI_Finalize();
+            if (Mpi.MPI_Finalized()) return;
+            if (members != null) Mpi.MPI_Comm_free(comm);
+            else Mpi.MPI_Finalize();
         });
         worker.shutdown();
         try {
