@@ -140,26 +140,21 @@ final class Collectives {
         Reductions.divide(data.asSlice(bounds[c] * esz, (bounds[c + 1] - bounds[c]) * esz), dtype, bounds[c + 1] - bounds[c], w());
     }
 
-    /** Sends {@code data} to one peer in segments (at least one frame). */
-    private void sendSegmented(int peer, MemorySegment data, int esz) {
+    /** Queues {@code data} for one peer in segments (at least one frame); it must not change until the next flush. */
+    private void postSegmented(int peer, MemorySegment data, int esz) {
         long segBytes = Math.max(1, segmentBytes / esz) * esz;
         long off = 0;
         do {
             long n = Math.min(segBytes, data.byteSize() - off);
-            t.send(peer, data.asSlice(off, n));
+            t.post(peer, data.asSlice(off, n));
             off += n;
         } while (off < data.byteSize());
     }
 
-    private void receiveSegmented(int peer, MemorySegment into, int esz) {
-        long segBytes = Math.max(1, segmentBytes / esz) * esz;
-        long off = 0;
-        do {
-            long n = Math.min(segBytes, into.byteSize() - off);
-            MemorySegment got = t.receive(peer, n);
-            if (n > 0) into.asSlice(off, n).copyFrom(got);
-            off += n;
-        } while (off < into.byteSize());
+    /** Sends {@code data} to one peer in segments and returns once it is all with the kernel. */
+    private void sendSegmented(int peer, MemorySegment data, int esz) {
+        postSegmented(peer, data, esz);
+        t.flush();
     }
 
     /** {@code out = contributions[0] op contributions[1] op ...} in rank order, identical on every rank. */
@@ -268,14 +263,7 @@ final class Collectives {
      * both are done. The sends are posted first, so the two ranks' data cross on the wire.
      */
     private void exchange(int peer, MemorySegment out, MemorySegment in, DType dtype, ReduceOp op) {
-        int esz = dtype.byteSize();
-        long segBytes = Math.max(1, segmentBytes / esz) * esz;
-        long off = 0;
-        do {
-            long n = Math.min(segBytes, out.byteSize() - off);
-            t.post(peer, out.asSlice(off, n));
-            off += n;
-        } while (off < out.byteSize());
+        postSegmented(peer, out, dtype.byteSize());
         receiveInto(peer, in, dtype, op);
         t.flush();
     }
@@ -362,7 +350,7 @@ final class Collectives {
                 sendSegmented(root, work.asSlice(bounds[r()] * esz, (bounds[r() + 1] - bounds[r()]) * esz), esz);
             } else {
                 for (int p = 0; p < w; p++) {
-                    if (p != root) receiveSegmented(p, data.asSlice(bounds[p] * esz, (bounds[p + 1] - bounds[p]) * esz), esz);
+                    if (p != root) receiveInto(p, data.asSlice(bounds[p] * esz, (bounds[p + 1] - bounds[p]) * esz), dtype, null);
                 }
             }
         }
@@ -426,6 +414,6 @@ final class Collectives {
     }
 
     void recv(MemorySegment data, DType dtype, int peer) {
-        receiveSegmented(peer, data, dtype.byteSize());
+        receiveInto(peer, data, dtype, null);
     }
 }

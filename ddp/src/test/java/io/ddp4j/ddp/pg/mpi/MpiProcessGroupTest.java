@@ -28,22 +28,29 @@ class MpiProcessGroupTest {
         return null;
     }
 
-    @ParameterizedTest(name = "world {0}")
-    @ValueSource(ints = {2, 3, 4, 8})
-    void everyCollectiveMatchesTheSerialReferenceUnderMpirun(int world) throws Exception {
+    /** Runs {@code main} as {@code world} ranks under mpirun on loopback and returns their output; skips without Open MPI. */
+    static String underMpirun(int world, Class<?> main, List<String> mpirunOptions) throws Exception {
         assumeTrue(Mpi.library().isLoaded(), "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)");
         Path mpirun = mpirun();
         assumeTrue(mpirun != null, "no mpirun on PATH");
         List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", String.valueOf(world),
                 "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"));
         if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
+        cmd.addAll(mpirunOptions);
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xss1m", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), CollectivesCheckMain.class.getName()));
+                "-cp", System.getProperty("java.class.path"), main.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "mpirun did not finish: " + out);
         assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @ParameterizedTest(name = "world {0}")
+    @ValueSource(ints = {2, 3, 4, 8})
+    void everyCollectiveMatchesTheSerialReferenceUnderMpirun(int world) throws Exception {
+        String out = underMpirun(world, CollectivesCheckMain.class, List.of());
         for (int r = 0; r < world; r++) assertTrue(out.contains("ok rank " + r + " of " + world + ": "), out);
     }
 
@@ -51,24 +58,11 @@ class MpiProcessGroupTest {
     @ParameterizedTest(name = "world {0}")
     @ValueSource(ints = {3, 4})
     void subgroupsHoldExactlyTheirRanksUnderMpirun(int world) throws Exception {
-        assumeTrue(Mpi.library().isLoaded(), "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)");
-        Path mpirun = mpirun();
-        assumeTrue(mpirun != null, "no mpirun on PATH");
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", String.valueOf(world),
-                "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
-                "-x", "MASTER_ADDR=127.0.0.1", "-x", "MASTER_PORT=" + port));
-        if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xss1m", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), MpiSubgroupCheckMain.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "mpirun did not finish: " + out);
-        assertEquals(0, p.exitValue(), out);
+        String out = underMpirun(world, MpiSubgroupCheckMain.class, List.of("-x", "MASTER_ADDR=127.0.0.1", "-x", "MASTER_PORT=" + port));
         for (int r = 0; r < world; r++) assertTrue(out.contains("ok subgroups rank " + r + " of " + world), out);
     }
 }
