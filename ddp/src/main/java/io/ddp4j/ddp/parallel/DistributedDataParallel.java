@@ -2,6 +2,7 @@ package io.ddp4j.ddp.parallel;
 
 import io.ddp4j.ddp.DistributedException;
 import io.ddp4j.ddp.pg.HostBuffer;
+import io.ddp4j.ddp.pg.HostStagedGroup;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.reducer.BucketBuffer;
@@ -57,6 +58,8 @@ import java.util.Map;
 public final class DistributedDataParallel implements AutoCloseable {
     private final Module module;
     private final ProcessGroup group;
+    /** {@link #group}, or a wrapper of it that stages host buffers through device memory. */
+    private final ProcessGroup control;
     private final DdpOptions options;
     private final Reducer reducer;
     private final List<Tensor> buffers;
@@ -69,6 +72,9 @@ public final class DistributedDataParallel implements AutoCloseable {
     private DistributedDataParallel(Module module, ProcessGroup group, DdpOptions options) {
         this.module = module;
         this.group = group;
+        // the small host collectives (model check, rank check, bucket order, join) go through
+        // device scratch when the group takes device buffers only (nccl), as in PyTorch
+        this.control = HostStagedGroup.forHostBuffers(group);
         this.options = options;
         List<String> names = new ArrayList<>();
         List<Tensor> params = new ArrayList<>();
@@ -82,13 +88,13 @@ public final class DistributedDataParallel implements AutoCloseable {
         Device device = params.getFirst().device();
         this.buffers = List.copyOf(module.namedBuffers().values());
         if (group.size() > 1) {
-            verifySameModel(group, names, params);
+            verifySameModel(control, names, params);
             broadcastCoalesced(group, params, 0);
             broadcastCoalesced(group, buffers, 0);
         }
         for (Tensor p : params)
             if (!p.device().equals(device)) throw new IllegalArgumentException("DDP: one device per replica; parameters are on " + device + " and " + p.device());
-        this.reducer = new Reducer(group, names, params, options);
+        this.reducer = new Reducer(group, control, names, params, options);
     }
 
     /** Wraps {@code module} (each rank its own replica) for training over {@code group}. Collective: every rank must call it. */
@@ -243,7 +249,7 @@ public final class DistributedDataParallel implements AutoCloseable {
             v[3] = syncBuffers ? 1 : 0;
             v[4 + group.rank()] = 1;
         }
-        group.allReduce(HostBuffer.of(v), ReduceOp.SUM).await();
+        control.allReduce(HostBuffer.of(v), ReduceOp.SUM).await();
         if (v[0] > 0) for (int r = w - 1; r >= 0; r--) if (v[4 + r] > 0) { authoritativeRank = r; break; }
         return v;
     }
@@ -344,6 +350,7 @@ public final class DistributedDataParallel implements AutoCloseable {
         closed = true;
         reducer.close();
         bufferStaging.values().forEach(BucketBuffer::close);
+        if (control != group) control.close(); // frees the staging scratch only; the group is the caller's
     }
 
     @Override

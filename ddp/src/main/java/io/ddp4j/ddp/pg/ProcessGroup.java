@@ -81,6 +81,15 @@ public interface ProcessGroup extends AutoCloseable {
         throw hostOnly("recv");
     }
 
+    /**
+     * Present when this group takes device buffers only (nccl): device memory its host-buffer
+     * callers can stage through, owned by the caller ({@link HostStagedGroup} does it for them).
+     * Empty for groups that take host buffers themselves.
+     */
+    default java.util.Optional<StagingMemory> stagingForHostBuffers() {
+        return java.util.Optional.empty();
+    }
+
     private UnsupportedOperationException hostOnly(String op) {
         return new UnsupportedOperationException("backend " + backend() + " works on host buffers: " + op
                 + " of a DeviceBuffer needs the nccl backend (or copy the data to a HostBuffer first)");

@@ -72,6 +72,7 @@ public final class Reducer implements AutoCloseable {
             r -> Thread.ofPlatform().daemon().name("ddp4j-ddp-watchdog").unstarted(r));
 
     private final ProcessGroup group;
+    private final ProcessGroup control;
     private final int rank;
     private final List<Tensor> params;
     private final List<String> names;
@@ -143,9 +144,19 @@ public final class Reducer implements AutoCloseable {
      * @param params parameters in registration order (the module's {@code namedParameters()}); each must require grad
      */
     public Reducer(ProcessGroup group, List<String> names, List<Tensor> params, DdpOptions options) {
+        this(group, group, names, params, options);
+    }
+
+    /**
+     * @param control the group for the reducer's small host collectives (rank check, bucket
+     *                order): {@code group} itself, or a {@link io.ddp4j.ddp.pg.HostStagedGroup}
+     *                over it when it takes device buffers only; not closed by the reducer
+     */
+    public Reducer(ProcessGroup group, ProcessGroup control, List<String> names, List<Tensor> params, DdpOptions options) {
         if (names.size() != params.size()) throw new IllegalArgumentException(names.size() + " names for " + params.size() + " parameters");
         if (params.isEmpty()) throw new IllegalArgumentException("DDP needs a module with at least one parameter that requires grad");
         this.group = group;
+        this.control = control;
         this.rank = group.rank();
         this.params = List.copyOf(params);
         this.names = List.copyOf(names);
@@ -267,7 +278,7 @@ public final class Reducer implements AutoCloseable {
         for (int i = n - 1; i >= 0; i--) if (!in[i]) order[k++] = i;
         if (group.size() > 1) {
             HostBuffer buf = HostBuffer.of(order);
-            group.broadcast(buf, 0).await();
+            control.broadcast(buf, 0).await();
         }
         List<Integer> list = Arrays.stream(order).boxed().toList();
         List<BucketPlan.Bucket> plan = BucketPlan.compute(infos, list, options.bucketCapsBytes());
@@ -352,7 +363,7 @@ public final class Reducer implements AutoCloseable {
             checkOut = HostBuffer.allocate(arena, DType.I64, group.size());
         }
         checkIn.segment().set(ValueLayout.JAVA_LONG, 0, value);
-        checkWork = group.allGather(checkOut, checkIn);
+        checkWork = control.allGather(checkOut, checkIn);
     }
 
     private void onGradReady(int i) {

@@ -1,5 +1,6 @@
 package io.ddp4j.ddp.parallel;
 
+import io.ddp4j.ddp.pg.DeviceOnlyFakeGroup;
 import io.ddp4j.ddp.pg.PeerFailureException;
 import io.ddp4j.ddp.pg.local.LocalProcessGroup;
 import io.ddp4j.ddp.reducer.CommHooks;
@@ -124,6 +125,39 @@ class ReducerBehaviourTest {
                 return null;
             });
         }
+    }
+
+    /**
+     * nccl takes device buffers only, so DDP stages its small host collectives through device
+     * scratch: here a fake that asks for staging, over host memory, counts them.
+     */
+    @Test
+    void controlCollectivesAreStagedWhenTheGroupAsksForIt() throws Exception {
+        List<LocalProcessGroup> groups = LocalProcessGroup.create(2, T);
+        List<DeviceOnlyFakeGroup> fakes = groups.stream().map(DeviceOnlyFakeGroup::acceptingHostBuffers).toList();
+        List<float[]> weights = Ranks.run(2, fakes, (r, pg) -> {
+            var m = new Models.Reversed(1);
+            try (var ddp = DistributedDataParallel.wrap(m, pg, PER_LAYER)) {
+                int afterConstruction = ((DeviceOnlyFakeGroup) pg).deviceOps.get();
+                assertTrue(afterConstruction >= 2, "the model check ran staged: " + afterConstruction + " device ops");
+                try (SGD opt = new SGD(m.parameters(), SGD.options().lr(0.1))) {
+                    for (int it = 0; it < 3; it++) {
+                        opt.zeroGrad();
+                        step(ddp, r, it);
+                        opt.step();
+                    }
+                }
+                assertTrue(((DeviceOnlyFakeGroup) pg).deviceOps.get() > afterConstruction, "the rank checks and the bucket order ran staged too");
+                return m.parameters().getFirst().toFloatArray();
+            }
+        });
+        assertArrayEquals(weights.get(0), weights.get(1), "both ranks hold the same model");
+        List<LocalProcessGroup> differing = LocalProcessGroup.create(2, T);
+        List<Throwable> f = Ranks.failures(differing.stream().map(DeviceOnlyFakeGroup::acceptingHostBuffers).toList(),
+                (r, pg) -> DistributedDataParallel.wrap(new Models.TwoHeads(1, r == 0 ? 4 : 5), pg));
+        for (Throwable t : f) assertTrue(t.getMessage().contains("'used.weight float32[4, 8]' on rank 0 but 'used.weight float32[5, 8]' on rank 1"), t.getMessage());
+        groups.forEach(LocalProcessGroup::close);
+        differing.forEach(LocalProcessGroup::close);
     }
 
     @Test

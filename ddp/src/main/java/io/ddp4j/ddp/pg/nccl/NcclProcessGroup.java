@@ -252,6 +252,12 @@ public final class NcclProcessGroup implements ProcessGroup {
         return timeout;
     }
 
+    /** nccl takes device buffers only: host ones are staged through scratch on this rank's GPU. */
+    @Override
+    public Optional<io.ddp4j.ddp.pg.StagingMemory> stagingForHostBuffers() {
+        return Optional.of(new CudaStagingMemory(device()));
+    }
+
     /** The CUDA device of this rank's communicator. */
     public int device() {
         return driver.device();
