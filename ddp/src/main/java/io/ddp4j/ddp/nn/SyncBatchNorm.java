@@ -1,13 +1,18 @@
 package io.ddp4j.ddp.nn;
 
+import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
+import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.GradMode;
+import io.ddp4j.tensor.backend.Backends;
+import io.ddp4j.tensor.backend.cuda.CudaBackend;
 import io.ddp4j.tensor.memory.CpuStorage;
+import io.ddp4j.tensor.memory.DeviceStorage;
 import io.ddp4j.tensor.nn.BatchNorm;
 import io.ddp4j.tensor.nn.Functional;
 import io.ddp4j.tensor.nn.Module;
@@ -146,20 +151,32 @@ public final class SyncBatchNorm extends BatchNorm {
         try (GradMode.Guard g = GradMode.noGrad()) {
             out.copyFrom(t);
         }
-        group.allReduce(host(out), ReduceOp.SUM).await();
+        sumInPlace(out, group);
         return Autograd.record("sync_all_reduce", out, (grad, needs) -> {
             Tensor gsum = Tensor.empty(grad.dtype(), grad.device(), grad.shape());
             gsum.copyFrom(grad);
-            group.allReduce(host(gsum), ReduceOp.SUM).await();
+            sumInPlace(gsum, group);
             return new Tensor[]{gsum};
         }, t);
     }
 
-    private static HostBuffer host(Tensor contiguous) {
-        if (!(contiguous.storage() instanceof CpuStorage cpu))
-            throw new UnsupportedOperationException("SyncBatchNorm over " + contiguous.device() + " needs a device process group; CPU tensors only for now");
+    /**
+     * All-reduces a contiguous tensor in place: host memory over a host group; CUDA memory over
+     * nccl, enqueued after the device's compute stream (the kernels that wrote it), then waited for.
+     */
+    private static void sumInPlace(Tensor contiguous, ProcessGroup group) {
+        long offsetBytes = contiguous.offset() * contiguous.dtype().byteSize();
         long bytes = contiguous.numel() * contiguous.dtype().byteSize();
-        return new HostBuffer(cpu.segment().asSlice(contiguous.offset() * contiguous.dtype().byteSize(), bytes), contiguous.dtype(), contiguous.numel());
+        if (contiguous.storage() instanceof CpuStorage cpu) {
+            group.allReduce(new HostBuffer(cpu.segment().asSlice(offsetBytes, bytes), contiguous.dtype(), contiguous.numel()), ReduceOp.SUM).await();
+        } else if (contiguous.storage() instanceof DeviceStorage dev && group instanceof NcclProcessGroup nccl) {
+            DeviceBuffer d = new DeviceBuffer(dev.address() + offsetBytes, contiguous.dtype(), contiguous.numel(), contiguous.device().index());
+            long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
+            nccl.allReduce(d, ReduceOp.SUM, computeStream).await();
+        } else {
+            throw new UnsupportedOperationException("SyncBatchNorm: statistics on " + contiguous.device() + " need a process group that reduces "
+                    + (contiguous.device().isCuda() ? "CUDA memory (nccl)" : "host memory (tcp, mpi)") + ", but the group is " + group.backend());
+        }
     }
 
     public ProcessGroup group() {
