@@ -31,7 +31,8 @@ class OverlapExperimentTest {
         String[] common = {"run", "--nnodes", "2", "--master-addr", net.addr0, "--master-port", Integer.toString(port),
                 "--nproc-per-node", "1", "--jvm-arg=-Xmx512m",
                 // one core of compute per rank: two ranks share this machine, so neither may take both
-                "--jvm-arg=-XX:ActiveProcessorCount=1", "--", OverlapWorker.class.getName(), mode, Integer.toString(STEPS)};
+                // (each launcher thinks its node has every core, so say it to the CPU backend too)
+                "--jvm-arg=-XX:ActiveProcessorCount=1", "--jvm-arg=-Dddp4j.cpu.threads=1", "--", OverlapWorker.class.getName(), mode, Integer.toString(STEPS)};
         List<CompletableFuture<String>> nodes = TwoHostRunTest.onBothNodes(net, common);
         String outA = nodes.get(0).get(300, TimeUnit.SECONDS), outB = nodes.get(1).get(300, TimeUnit.SECONDS);
         assertTrue(outA.endsWith("exit=0") && outB.endsWith("exit=0"), "node 0:\n" + outA + "\nnode 1:\n" + outB);
