@@ -2,30 +2,29 @@ package io.ddp4j.tensor.memory;
 
 import io.ddp4j.tensor.Device;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * Host memory for CPU tensors: one zero-filled, 64-byte aligned off-heap segment (a cache line,
- * and what vector loads like) in its own shared arena, so the fork-join workers of the CPU backend
- * can read it, and so closing it makes any later access throw instead of touching freed memory.
+ * and what vector loads like) in a shared arena, so the fork-join workers of the CPU backend can
+ * read it. Freed memory goes back to {@link HostBlockPool} (closing a shared arena is expensive);
+ * it stays mapped either way, so nothing can touch unmapped memory, and {@link #segment()} on a
+ * freed storage throws.
  */
 public final class CpuStorage implements Storage {
     public static final long ALIGNMENT = 64;
 
-    private final Arena arena;
     private final MemorySegment segment;
     private final RefCount refs;
 
     private CpuStorage(long byteSize) {
-        this.arena = Arena.ofShared();
         // a zero-length segment still gets an address, so empty tensors need no special case
-        this.segment = arena.allocate(Math.max(byteSize, 1), ALIGNMENT).asSlice(0, byteSize);
-        this.refs = new RefCount(arena::close);
+        HostBlockPool.Block block = HostBlockPool.take(Math.max(byteSize, 1));
+        this.segment = block.segment().asSlice(0, byteSize);
+        this.refs = new RefCount(() -> HostBlockPool.give(block));
     }
 
     private CpuStorage(MemorySegment borrowed) {
-        this.arena = null;
         this.segment = borrowed;
         this.refs = new RefCount(() -> {});
     }
