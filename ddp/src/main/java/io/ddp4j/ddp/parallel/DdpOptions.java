@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  *                              buckets are rebuilt from the observed order even with findUnusedParameters
  * @param commHook              how a bucket is communicated (all-reduce by default; {@link CommHooks} has bf16/fp16 compression)
  * @param checkRanksInStep      each synchronised iteration all-gathers the ranks' iteration numbers (one 8-byte collective per rank,
- *                              issued in forward, checked after backward), so a rank that skipped a backward is named at once
+ *                              issued in forward, checked after backward), so a rank that skipped a backward is named at once; not done
+ *                              on nccl, where it would be a synchronous host round trip each step and the watchdog names a missing rank
  * @param timeout               longest wait for a bucket's reduction at the end of backward (the group's own timeout should fire first)
  * @param stallFloor            a backward pass is reported as stalled only after at least this long ...
  * @param stallFactor           ... and after this many times the median of the recent ones

@@ -338,7 +338,7 @@ public final class Reducer implements AutoCloseable {
         }
         unused = findUnused(outputs);
         lastUnused = unused.stream().map(names::get).toList();
-        if (options.checkRanksInStep() && group.size() > 1) issueCheck(iteration);
+        if (checksRanks()) issueCheck(iteration);
         else checkWork = null;
         expecting = true;
     }
@@ -575,7 +575,7 @@ public final class Reducer implements AutoCloseable {
      * not touched.
      */
     public void shadowIteration() {
-        if (options.checkRanksInStep() && group.size() > 1) {
+        if (checksRanks()) {
             issueCheck(-1);
             Work w = checkWork;
             checkWork = null;
@@ -704,6 +704,15 @@ public final class Reducer implements AutoCloseable {
     public void setDivisor(int d) {
         if (d < 1) throw new IllegalArgumentException("divisor must be >= 1, got " + d);
         this.divisor = d;
+    }
+
+    /**
+     * Whether each iteration all-gathers the ranks' iteration numbers. Not on a group that takes
+     * device buffers only (nccl): there the check would be a staged, synchronous host round trip
+     * every step, and nccl's watchdog already fails a collective a rank never joined, naming it.
+     */
+    private boolean checksRanks() {
+        return options.checkRanksInStep() && group.size() > 1 && control == group;
     }
 
     public ProcessGroup group() {
