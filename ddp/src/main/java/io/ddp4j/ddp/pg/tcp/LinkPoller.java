@@ -94,7 +94,7 @@ final class LinkPoller implements AutoCloseable {
     }
 
     /**
-     * Polls for {@code spinNanos} (yielding between polls) and then blocks up to
+     * Polls until {@code spinUntilNanos} (yielding between polls) and then blocks up to
      * {@code timeoutMillis}, until at least one frame arrives or the time is up; returns the
      * frames read. Callers loop on it with their own condition.
      */
@@ -160,8 +160,8 @@ final class LinkPoller implements AutoCloseable {
      * {@link #SPIN_NANOS} means polling pays (peers answer fast: small collectives on a quiet
      * host), so polling grows back; a longer one halves it, so that on a slow or rate-limited link,
      * where a rank waits milliseconds for socket space or data, a communicating thread blocks
-     * instead of taking the core from the training thread (measured in the overlap experiment:
-     * backward on 2 cores ran 60% slower beside polling communication).
+     * instead of polling on a core the training thread could use. (The overlap experiment's
+     * backward, 60% slower beside the communication on 2 cores, did not measurably change with it.)
      */
     void waitEnded(long startNanos) {
         if (SPIN_NANOS <= 0) return;

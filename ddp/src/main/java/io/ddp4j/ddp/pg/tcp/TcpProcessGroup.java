@@ -56,8 +56,8 @@ import java.util.stream.Collectors;
  */
 public final class TcpProcessGroup implements ProcessGroup {
     /**
-     * How often the idle I/O thread looks for ops nobody woke it for, and how long it sleeps while
-     * an awaiting thread drives the sockets; {@code -Dddp4j.tcp.idlePollMicros=N}.
+     * How long the idle I/O thread blocks in a select on the sockets before it looks for ops nobody
+     * woke it for; {@code -Dddp4j.tcp.idlePollMicros=N}.
      */
     private static final long IDLE_POLL_NANOS = Math.max(1000, Long.getLong("ddp4j.tcp.idlePollMicros", 1000)) * 1000;
     /** How long after an awaiting thread ran an op the I/O thread keeps off the sockets. */
@@ -368,22 +368,24 @@ public final class TcpProcessGroup implements ProcessGroup {
     public Work send(HostBuffer buffer, int peer, int tag) {
         checkRank(peer, "peer");
         if (peer == rank) throw new IllegalArgumentException("rank " + rank + " cannot send to itself");
-        OpDescriptor d;
-        synchronized (this) {
-            d = new OpDescriptor(OpKind.SEND, ++issuedSends[peer], null, buffer.dtype(), buffer.count(), tag);
-        }
-        return submit(d, buffer.bytes().byteSize(), c -> c.send(buffer.bytes(), buffer.dtype(), peer));
+        return issueP2p(issuedSends, buffer, peer, tag, c -> c.send(buffer.bytes(), buffer.dtype(), peer));
     }
 
     @Override
     public Work recv(HostBuffer buffer, int peer, int tag) {
         checkRank(peer, "peer");
         if (peer == rank) throw new IllegalArgumentException("rank " + rank + " cannot receive from itself");
-        OpDescriptor d;
-        synchronized (this) {
-            d = new OpDescriptor(OpKind.SEND, ++issuedRecvs[peer], null, buffer.dtype(), buffer.count(), tag);
-        }
-        return submit(d, buffer.bytes().byteSize(), c -> c.recv(buffer.bytes(), buffer.dtype(), peer));
+        return issueP2p(issuedRecvs, buffer, peer, tag, c -> c.recv(buffer.bytes(), buffer.dtype(), peer));
+    }
+
+    /**
+     * Numbers a send or receive on its link and queues it in one step, so two threads talking to
+     * the same peer cannot queue their ops in the other order than they were numbered. A receive
+     * is described like the send it matches.
+     */
+    private synchronized Work issueP2p(long[] issued, HostBuffer buffer, int peer, int tag, Consumer<Collectives> body) {
+        OpDescriptor d = new OpDescriptor(OpKind.SEND, ++issued[peer], null, buffer.dtype(), buffer.count(), tag);
+        return submit(d, buffer.bytes().byteSize(), body);
     }
 
     // ---- running ops (on the I/O thread or an awaiting thread, holding the driver) --------------
@@ -398,7 +400,7 @@ public final class TcpProcessGroup implements ProcessGroup {
         inOp = true;
         if (d.kind() != OpKind.SEND) startedCollectives = d.seq();
         try {
-            OpTransport t = new OpTransport(d, poller, pool);
+            OpTransport t = new OpTransport(d, poller);
             try {
                 body.accept(new Collectives(t, options));
             } finally {
@@ -441,7 +443,6 @@ public final class TcpProcessGroup implements ProcessGroup {
     private final class OpTransport implements Transport {
         private final OpDescriptor op;
         private final LinkPoller poller;
-        private final PayloadPool pool;
         /** The frame each peer last handed this op: its buffer goes back to the pool on the next receive from that peer. */
         private final Frame[] lastReceived = new Frame[size];
         private final int frameType;
@@ -449,10 +450,9 @@ public final class TcpProcessGroup implements ProcessGroup {
         private final int[] sent = new int[size];
         private final int[] received = new int[size];
 
-        OpTransport(OpDescriptor op, LinkPoller poller, PayloadPool pool) {
+        OpTransport(OpDescriptor op, LinkPoller poller) {
             this.op = op;
             this.poller = poller;
-            this.pool = pool;
             this.frameType = op.kind() == OpKind.SEND ? Frame.P2P : Frame.DATA;
             this.deadline = System.nanoTime() + options.timeout().toNanos();
         }
