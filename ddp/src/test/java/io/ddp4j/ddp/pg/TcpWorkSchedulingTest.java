@@ -89,4 +89,39 @@ class TcpWorkSchedulingTest {
             });
         }
     }
+    @Test
+    void anOpIsSeenDoneAsSoonAsItIsNotWhenTheOpsQueuedAfterItAreDone() throws Exception {
+        try (LocalCluster c = new LocalCluster(2, TcpOptions.defaults(TIMEOUT)); Arena arena = Arena.ofShared()) {
+            c.run((r, pg) -> {
+                // DDP's pattern: buckets issued one after another, a second thread awaiting the first.
+                // Rank 1 issues the second op 600 ms late, so on rank 0 the I/O thread runs the first
+                // op and then holds on to the second; the first op's waiter must see it finish
+                // without waiting for the second.
+                HostBuffer first = HostBuffer.allocate(arena, DType.F32, 1 << 18), second = HostBuffer.allocate(arena, DType.F32, 1 << 18);
+                fill(first, r + 1);
+                fill(second, r + 1);
+                if (r == 1) Thread.sleep(100);
+                Work a = pg.allReduce(first, ReduceOp.SUM);
+                if (r == 1) Thread.sleep(600);
+                Work b = pg.allReduce(second, ReduceOp.SUM);
+                if (r == 0) {
+                    java.util.concurrent.CompletableFuture<Long> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        a.await();
+                        return System.nanoTime();
+                    });
+                    long firstSeen = waiter.get();
+                    assertTrue(!b.isCompleted(), "the first op was seen done only after the second one");
+                    b.await();
+                    long gap = System.nanoTime() - firstSeen;
+                    assertTrue(gap > 300_000_000L, "the second op finished " + gap / 1_000_000 + " ms after the first was seen done; rank 1 issued it 600 ms late");
+                } else {
+                    a.await();
+                    b.await();
+                }
+                assertEquals(3f, at(first, 0), "first op on rank " + r);
+                assertEquals(3f, at(second, (1 << 18) - 1), "second op on rank " + r);
+                return null;
+            });
+        }
+    }
 }

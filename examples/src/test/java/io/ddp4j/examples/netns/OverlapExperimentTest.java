@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * on a quiet machine.
  */
 class OverlapExperimentTest {
-    static final int STEPS = 23;
+    // measured: with 3 warm-up steps the JIT compilers were still taking ~20 ms of CPU per step,
+    // which on 2 shared cores lands in the overlapped backward; after 15 they are done
+    static final int STEPS = 45, WARMUP = 15;
     static final Pattern RESULT = Pattern.compile("RESULT (\\{.*})");
 
     static Map<String, Double> run(NetNamespaces net, String mode, int port) throws Exception {
@@ -32,7 +34,8 @@ class OverlapExperimentTest {
                 "--nproc-per-node", "1", "--jvm-arg=-Xmx512m",
                 // one core of compute per rank: two ranks share this machine, so neither may take both
                 // (each launcher thinks its node has every core, so say it to the CPU backend too)
-                "--jvm-arg=-XX:ActiveProcessorCount=1", "--jvm-arg=-Dddp4j.cpu.threads=1", "--", OverlapWorker.class.getName(), mode, Integer.toString(STEPS)};
+                "--jvm-arg=-XX:ActiveProcessorCount=1", "--jvm-arg=-Dddp4j.cpu.threads=1", "--", OverlapWorker.class.getName(), mode,
+                Integer.toString(STEPS), Integer.toString(WARMUP)};
         List<CompletableFuture<String>> nodes = TwoHostRunTest.onBothNodes(net, common);
         String outA = nodes.get(0).get(300, TimeUnit.SECONDS), outB = nodes.get(1).get(300, TimeUnit.SECONDS);
         assertTrue(outA.endsWith("exit=0") && outB.endsWith("exit=0"), "node 0:\n" + outA + "\nnode 1:\n" + outB);
@@ -59,18 +62,24 @@ class OverlapExperimentTest {
         }
         // each rank of a two-rank ring sends the whole gradient once; make that take as long as
         // backward: first at the rate that would do it at full link efficiency, then corrected by
-        // how long the all-reduce really took there (TCP through the shaper gets less than the rate)
+        // how long the all-reduce really took there (TCP through the shaper gets less than the rate,
+        // and not in proportion to it, so up to three corrections until within 10%)
         double bytes = fast.get("grad_bytes"), backwardMs = fast.get("backward_ms");
         int rateMbit = clampRate(bytes * 8 / (backwardMs / 1e3) / 1e6);
-        try (NetNamespaces net = NetNamespaces.create(rateMbit)) {
-            double commMs = run(net, "one", port + 1).get("comm_ms");
-            rateMbit = clampRate(rateMbit * commMs / backwardMs);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Map<String, Double> serial;
+            try (NetNamespaces net = NetNamespaces.create(rateMbit)) {
+                serial = run(net, "one", port + attempt);
+            }
+            double ratio = serial.get("comm_ms") / serial.get("backward_ms");
+            if (Math.abs(ratio - 1) < 0.1) break;
+            rateMbit = clampRate(rateMbit * ratio);
         }
         System.out.println("overlap experiment: link limited to " + rateMbit + " Mbit/s");
         Map<String, Double> overlapped, serial;
         try (NetNamespaces net = NetNamespaces.create(rateMbit)) {
-            overlapped = run(net, "buckets", port + 2);
-            serial = run(net, "one", port + 3);
+            overlapped = run(net, "buckets", port + 4);
+            serial = run(net, "one", port + 5);
         }
         double faster = 1 - overlapped.get("iter_ms") / serial.get("iter_ms");
         System.out.printf("overlap experiment: %.0f%% of all-reduce hidden, iteration %.1f ms vs %.1f ms without overlap (%.0f%% faster)%n",

@@ -26,7 +26,7 @@ import java.util.Locale;
  * {@code one}: a single bucket that is ready only when backward ends (overlap switched off).
  * Rank 0 prints "RESULT {...}" with the mean iteration time and the reducer's statistics.
  *
- * <pre>args: buckets|one steps</pre>
+ * <pre>args: buckets|one steps warmupSteps</pre>
  */
 public final class OverlapWorker {
     static final int LAYERS = 8, WIDTH = 512, BATCH = 64;
@@ -44,8 +44,8 @@ public final class OverlapWorker {
 
     public static void main(String[] args) {
         String mode = args[0];
-        int steps = Integer.parseInt(args[1]);
-        DdpOptions options = DdpOptions.defaults().withCheckRanksInStep(false).withHistorySize(steps)
+        int steps = Integer.parseInt(args[1]), warmup = Integer.parseInt(args[2]);
+        DdpOptions options = DdpOptions.defaults().withCheckRanksInStep(false).withHistorySize(steps - warmup)
                 .withBucketCaps(mode.equals("one") ? List.of(Long.MAX_VALUE / 2) : List.of(1L << 20));
         try (Distributed d = Distributed.init(InitOptions.fromEnv().withTimeout(Duration.ofSeconds(120)));
              Module model = model();
@@ -55,23 +55,33 @@ public final class OverlapWorker {
             Tensor x = Tensor.randn(g, BATCH, WIDTH).keep();
             Tensor y = Tensor.fromArray(new long[BATCH], BATCH).keep();
             CrossEntropyLoss loss = new CrossEntropyLoss();
-            long measured = 0;
+            // CPU time of this (training) thread and of the whole process over the measured steps:
+            // on a shared 2-core machine, what the other threads take comes out of backward
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long measured = 0, trainCpu = 0, processCpu = 0;
             for (int step = 0; step < steps; step++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = threads.getCurrentThreadCpuTime(), p0 = os.getProcessCpuTime();
                 try (Scope s = Scope.open()) {
                     sgd.zeroGrad(false);
                     loss.forward(ddp.forward(x), y).backward();
                     sgd.step();
                 }
-                if (step >= 3) measured += System.nanoTime() - t0; // the first steps warm up and rebuild buckets
+                if (step >= warmup) { // the first steps rebuild buckets and warm up the JIT (C2 still compiles for a few seconds)
+                    measured += System.nanoTime() - t0;
+                    trainCpu += threads.getCurrentThreadCpuTime() - c0;
+                    processCpu += os.getProcessCpuTime() - p0;
+                }
             }
             d.group().barrier().await();
             ReducerStats st = ddp.stats();
             if (d.rank() == 0) {
                 System.out.printf(Locale.ROOT, "RESULT {\"mode\": \"%s\", \"iter_ms\": %.2f, \"backward_ms\": %.2f, \"comm_ms\": %.2f, "
-                                + "\"hidden\": %.3f, \"exposed_ms\": %.2f, \"buckets\": %d, \"grad_bytes\": %d}%n",
-                        mode, measured / 1e6 / (steps - 3), st.meanBackwardMs(), st.meanCommMs(), st.hiddenFraction(), st.meanExposedMs(),
-                        st.bucketBytes().size(), st.bucketBytes().stream().mapToLong(Long::longValue).sum());
+                                + "\"hidden\": %.3f, \"exposed_ms\": %.2f, \"buckets\": %d, \"grad_bytes\": %d, "
+                                + "\"train_cpu_ms\": %.2f, \"other_cpu_ms\": %.2f}%n",
+                        mode, measured / 1e6 / (steps - warmup), st.meanBackwardMs(), st.meanCommMs(), st.hiddenFraction(), st.meanExposedMs(),
+                        st.bucketBytes().size(), st.bucketBytes().stream().mapToLong(Long::longValue).sum(),
+                        trainCpu / 1e6 / (steps - warmup), (processCpu - trainCpu) / 1e6 / (steps - warmup));
             }
         } catch (Exception e) {
             System.out.println("FAILED: " + e);
