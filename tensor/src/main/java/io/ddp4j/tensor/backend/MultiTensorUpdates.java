@@ -5,8 +5,9 @@ import java.util.List;
 /**
  * A backend that updates many parameters with one kernel launch (PyTorch's fused/foreach
  * optimizers, multi_tensor_apply): the CUDA backend implements it with
- * {@code native/kernels/optim_fused.cu}; the CPU backend does not, and optimizers then take their
- * per-tensor path. Every tensor of an update is a dense float32 tensor on this backend's device.
+ * {@code native/kernels/optim_fused.cu} for SGD and Adam; the CPU backend in one pass per
+ * parameter for SGD. For the kinds a backend does not fuse, optimizers take their per-tensor
+ * path. Every tensor of an update is a dense float32 tensor on this backend's device.
  */
 public interface MultiTensorUpdates {
     /** Flag bits of {@link Update#flags()}, as {@code MT_*} in optim_fused.cu. */
@@ -23,6 +24,11 @@ public interface MultiTensorUpdates {
 
     /** Hyperparameters in the order optim_fused.cu reads them (see each kernel), at most 8. */
     record Update(Kind kind, List<Entry> tensors, double[] hyper, long flags) {}
+
+    /** Whether this backend takes updates of {@code kind}. */
+    default boolean fuses(Kind kind) {
+        return true;
+    }
 
     /** Enqueues the whole update (a few launches at most) and returns. */
     void multiTensorUpdate(Update update);

@@ -93,11 +93,11 @@ public class Adam extends Optimizer {
         return true;
     }
 
-    /** All the group's parameters in one launch on a backend that fuses (CUDA); the same arithmetic as {@link #update}. */
+    /** All the group's parameters in one launch on a backend that fuses (CUDA, and the CPU backend for SGD); the same arithmetic as {@link #update}. */
     @Override
     protected boolean fusedUpdate(ParamGroup group) {
         List<Tensor> params = Fused.withGrad(group);
-        MultiTensorUpdates backend = Fused.backendFor(params);
+        MultiTensorUpdates backend = Fused.backendFor(params, MultiTensorUpdates.Kind.ADAM);
         if (backend == null) return false;
         for (Tensor p : params)
             if (!Fused.denseOrAbsent(state(p).get("exp_avg"), p) || !Fused.denseOrAbsent(state(p).get("exp_avg_sq"), p)) return false;

@@ -27,17 +27,16 @@ final class Fused {
 
     /**
      * The backend that can update all of {@code params} in one launch: every parameter and gradient
-     * dense float32 on one device whose backend fuses; otherwise null.
+     * dense float32 on one device whose backend fuses {@code kind}; otherwise null.
      */
-    static MultiTensorUpdates backendFor(List<Tensor> params) {
+    static MultiTensorUpdates backendFor(List<Tensor> params, MultiTensorUpdates.Kind kind) {
         if (params.isEmpty()) return null;
         Device device = params.get(0).device();
-        if (device.isCpu()) return null;
         for (Tensor p : params) {
             Tensor g = p.grad();
             if (!p.device().equals(device) || p.dtype() != DType.F32 || !p.isContiguous()) return null;
             if (!g.device().equals(device) || g.dtype() != DType.F32 || !g.isContiguous() || g.numel() != p.numel()) return null;
         }
-        return Backends.forDevice(device) instanceof MultiTensorUpdates m ? m : null;
+        return Backends.forDevice(device) instanceof MultiTensorUpdates m && m.fuses(kind) ? m : null;
     }
 }

@@ -79,11 +79,11 @@ public final class SGD extends Optimizer {
         return false;
     }
 
-    /** All the group's parameters in one launch on a backend that fuses (CUDA); the same arithmetic as {@link #update}. */
+    /** All the group's parameters in one launch on a backend that fuses (CUDA, and the CPU backend for SGD); the same arithmetic as {@link #update}. */
     @Override
     protected boolean fusedUpdate(ParamGroup group) {
         List<Tensor> params = Fused.withGrad(group);
-        MultiTensorUpdates backend = Fused.backendFor(params);
+        MultiTensorUpdates backend = Fused.backendFor(params, MultiTensorUpdates.Kind.SGD);
         if (backend == null) return false;
         double lr = group.lr(), momentum = group.get("momentum"), dampening = group.get("dampening"), weightDecay = group.get("weight_decay");
         if (momentum != 0)

@@ -85,7 +85,8 @@ class FusedOptimizerGpuTest {
         try (Scope s = Scope.open()) {
             Tensor p = Tensor.ones(3).to(CUDA).setRequiresGrad(true);
             p.setGrad(Tensor.ones(3).to(CUDA));
-            assertNotNull(Fused.backendFor(List.of(p)));
+            assertNotNull(Fused.backendFor(List.of(p), MultiTensorUpdates.Kind.SGD));
+            assertNotNull(Fused.backendFor(List.of(p), MultiTensorUpdates.Kind.ADAM));
         }
     }
 

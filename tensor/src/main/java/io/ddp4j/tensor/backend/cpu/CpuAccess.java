@@ -283,9 +283,17 @@ final class CpuAccess {
 
     /** The whole tensor as a dense double array (for the ops that work on whole matrices). */
     static double[] readAll(TensorData t) {
+        return readAll(t, -1);
+    }
+
+    /**
+     * The tensor's elements as dense doubles, in this thread's {@link CpuScratch} array for
+     * {@code slot} (which may be longer than the tensor), or in a new array when slot is -1.
+     */
+    static double[] readAll(TensorData t, int slot) {
         long n = t.numel();
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor of " + n + " elements is too large for the cpu backend");
-        double[] out = new double[(int) n];
+        double[] out = slot < 0 ? new double[(int) n] : CpuScratch.get(slot, (int) n);
         if (t.isContiguous() || n == 0) {
             read(t, 0, (int) n, out, 0);
             return out;

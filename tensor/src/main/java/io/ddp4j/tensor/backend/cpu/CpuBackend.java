@@ -5,6 +5,7 @@ import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.backend.Backend;
 import io.ddp4j.tensor.backend.BinaryOp;
 import io.ddp4j.tensor.backend.Conv2dParams;
+import io.ddp4j.tensor.backend.MultiTensorUpdates;
 import io.ddp4j.tensor.backend.Pool2dParams;
 import io.ddp4j.tensor.backend.ReduceOp;
 import io.ddp4j.tensor.backend.TensorData;
@@ -18,7 +19,7 @@ import java.lang.foreign.MemorySegment;
  * The reference backend: plain Java over off-heap memory, elementwise work in blocks of
  * {@value #BLOCK} elements spread over {@link CpuParallel}, arithmetic in double.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements Backend, MultiTensorUpdates {
     public static final CpuBackend INSTANCE = new CpuBackend();
     static final int BLOCK = 4096;
 
@@ -343,5 +344,17 @@ public final class CpuBackend implements Backend {
             }
             CpuAccess.write(res, 0, out, from * 2, res.length);
         });
+    }
+
+    /** SGD only: Adam's per-tensor path is not yet matched by a fused CPU loop. */
+    @Override
+    public boolean fuses(Kind kind) {
+        return kind == Kind.SGD;
+    }
+
+    @Override
+    public void multiTensorUpdate(Update update) {
+        if (update.kind() != Kind.SGD) throw new UnsupportedOperationException("the cpu backend fuses SGD updates only, got " + update.kind());
+        CpuFusedSgd.apply(update);
     }
 }

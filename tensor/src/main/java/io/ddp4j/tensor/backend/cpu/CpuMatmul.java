@@ -16,13 +16,14 @@ final class CpuMatmul {
     static void batched(TensorData a, TensorData b, TensorData out) {
         int batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
         if ((long) batch * m * n == 0) return;
-        double[] x = readBatched(a), y = readBatched(b);
+        // the calling thread's scratch: it waits in forRange until every task has read them
+        double[] x = readBatched(a, CpuScratch.OPERAND_A), y = readBatched(b, CpuScratch.OPERAND_B);
         boolean xShared = a.strides()[0] == 0 && batch > 1, yShared = b.strides()[0] == 0 && batch > 1;
         int blocksPerMatrix = (m + ROWS - 1) / ROWS;
         long tasks = (long) batch * blocksPerMatrix;
         long flopsPerBlock = (long) ROWS * k * n;
         CpuParallel.forRange(tasks, Math.max(1, (1 << 18) / Math.max(1, flopsPerBlock)), (from, to) -> {
-            double[] c = new double[ROWS * n];
+            double[] c = CpuScratch.get(CpuScratch.OUTPUT, ROWS * n);
             for (long t = from; t < to; t++) {
                 int bi = (int) (t / blocksPerMatrix), i0 = (int) (t % blocksPerMatrix) * ROWS;
                 int rows = Math.min(ROWS, m - i0);
@@ -33,13 +34,13 @@ final class CpuMatmul {
         });
     }
 
-    /** The operand as dense doubles; a batch broadcast with stride 0 is read once. */
-    private static double[] readBatched(TensorData t) {
+    /** The operand as dense doubles in this thread's scratch {@code slot}; a batch broadcast with stride 0 is read once. */
+    private static double[] readBatched(TensorData t, int slot) {
         if (t.shape()[0] > 1 && t.strides()[0] == 0) {
             int[] one = t.shape().clone();
             one[0] = 1;
-            return CpuAccess.readAll(t.withLayout(one, t.strides(), t.offset()));
+            return CpuAccess.readAll(t.withLayout(one, t.strides(), t.offset()), slot);
         }
-        return CpuAccess.readAll(t);
+        return CpuAccess.readAll(t, slot);
     }
 }
