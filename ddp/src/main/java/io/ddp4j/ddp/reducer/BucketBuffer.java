@@ -34,12 +34,34 @@ public interface BucketBuffer extends AutoCloseable {
     /** Combines the buffer in place across {@code group}; returns at once. */
     Work allReduce(ProcessGroup group, ReduceOp op);
 
+    /**
+     * Whether what reads the reduced buffer (the optimizer, the next backward) runs on a device
+     * stream that can be made to wait for a reduction, so that the host need not (CUDA).
+     */
+    default boolean streamOrdered() {
+        return false;
+    }
+
+    /**
+     * Makes the device's compute stream wait for {@code work} without blocking the host
+     * ({@link Work#awaitOnStream}); a buffer that is not {@link #streamOrdered()} waits on the host.
+     */
+    default void awaitOnComputeStream(Work work) {
+        work.await();
+    }
+
     /** Copies {@code root}'s buffer to every rank of {@code group}; returns at once. */
     Work broadcast(ProcessGroup group, int root);
 
     /** Frees the memory; views made earlier must not be used afterwards. Idempotent. */
     @Override
     void close();
+
+    /** Where a reducer gets its buckets' memory: {@link #allocate} outside tests. */
+    @FunctionalInterface
+    interface Allocator {
+        BucketBuffer allocate(DType dtype, Device device, long numel);
+    }
 
     /** A zero-filled buffer of {@code numel} elements on {@code device}. */
     static BucketBuffer allocate(DType dtype, Device device, long numel) {

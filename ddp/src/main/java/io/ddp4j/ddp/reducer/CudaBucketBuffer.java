@@ -34,6 +34,17 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
     }
 
     @Override
+    public boolean streamOrdered() {
+        return true;
+    }
+
+    /** An event wait enqueued on the compute stream (nccl); a host group's work is waited for on the host. */
+    @Override
+    public void awaitOnComputeStream(Work work) {
+        work.awaitOnStream(computeStream);
+    }
+
+    @Override
     public Work broadcast(ProcessGroup group, int root) {
         return group instanceof NcclProcessGroup nccl ? nccl.broadcast(buffer, root, computeStream) : group.broadcast(buffer, root);
     }

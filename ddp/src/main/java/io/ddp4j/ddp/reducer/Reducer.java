@@ -54,6 +54,16 @@ import java.util.concurrent.TimeoutException;
  * checks that every bucket was launched (else names the parameters that got no gradient), waits
  * for the reductions, and the gradients are averaged.
  *
+ * <p><b>Waiting on the device.</b> When every bucket lives in device memory that a stream reads
+ * ({@link BucketBuffer#streamOrdered()}, CUDA) and its hook's result is the collective itself (the
+ * default all-reduce with ncclAvg), the end-of-backward callback does not block the host: it makes
+ * the compute stream wait for each bucket's collective ({@link BucketBuffer#awaitOnComputeStream}),
+ * so the optimizer step is enqueued at once and runs after the reduction. The host checks those
+ * collectives (and records the iteration's timeline) one iteration later, at the next synchronised
+ * forward, where they have long finished in steady state; a failure is raised there, naming the
+ * bucket and the iteration. The first iteration, which records the bucket order, and iterations
+ * with a per-step rank check still wait on the host.
+ *
  * <p><b>Rebuild.</b> The first synchronised iteration records the order gradients became ready;
  * at the next forward rank 0's order is broadcast and the buckets are rebuilt once in that order
  * (unless unused parameters are searched for without a static graph, as in PyTorch).
@@ -82,6 +92,7 @@ public final class Reducer implements AutoCloseable {
     private final HookHandle[] hookHandles;
     private final long origin = System.nanoTime();
     private final Context context = new Context();
+    private final BucketBuffer.Allocator allocator;
 
     private List<Bucket> buckets;
     private int[] bucketOf;
@@ -105,6 +116,10 @@ public final class Reducer implements AutoCloseable {
     private HostBuffer checkOut;
     private volatile long backwardStart;
     private long backwardEnd;
+    /** An iteration whose reductions the compute stream waits for and the host has not checked yet. */
+    private DeviceOrderedIteration unchecked;
+    /** When each bucket's reduction completed, this iteration (a fresh array each iteration). */
+    private long[] completedAt = new long[0];
     private volatile int divisor;
     private boolean closed;
 
@@ -128,6 +143,8 @@ public final class Reducer implements AutoCloseable {
         volatile long ready;
         volatile long launched;
         volatile long completed;
+        /** What the communication hook returned, and that with the completion time recorded. */
+        CompletableFuture<Void> hookResult;
         CompletableFuture<Void> future;
 
         Bucket(int index, BucketPlan.Bucket plan, BucketBuffer buffer, Tensor[] views, long[] offsets, List<String> names) {
@@ -153,6 +170,12 @@ public final class Reducer implements AutoCloseable {
      *                over it when it takes device buffers only; not closed by the reducer
      */
     public Reducer(ProcessGroup group, ProcessGroup control, List<String> names, List<Tensor> params, DdpOptions options) {
+        this(group, control, names, params, options, BucketBuffer::allocate);
+    }
+
+    /** With the buckets' memory from {@code allocator} (tests: buffers that pose as device memory). */
+    Reducer(ProcessGroup group, ProcessGroup control, List<String> names, List<Tensor> params, DdpOptions options, BucketBuffer.Allocator allocator) {
+        this.allocator = allocator;
         if (names.size() != params.size()) throw new IllegalArgumentException(names.size() + " names for " + params.size() + " parameters");
         if (params.isEmpty()) throw new IllegalArgumentException("DDP needs a module with at least one parameter that requires grad");
         this.group = group;
@@ -189,7 +212,7 @@ public final class Reducer implements AutoCloseable {
         int[] slot = new int[params.size()];
         for (int b = 0; b < plan.size(); b++) {
             BucketPlan.Bucket pb = plan.get(b);
-            BucketBuffer buffer = BucketBuffer.allocate(pb.dtype(), pb.device(), pb.numel());
+            BucketBuffer buffer = allocator.allocate(pb.dtype(), pb.device(), pb.numel());
             Tensor[] views = new Tensor[pb.params().size()];
             long[] offsets = new long[views.length];
             List<String> bnames = new ArrayList<>();
@@ -268,6 +291,7 @@ public final class Reducer implements AutoCloseable {
      */
     public boolean rebuildBucketsIfPending() {
         if (!rebuildPending) return false;
+        checkDeviceOrdered(); // the old buffers are about to be freed
         rebuildPending = false;
         rebuilt = true;
         int n = params.size();
@@ -302,6 +326,7 @@ public final class Reducer implements AutoCloseable {
      */
     public void prepareForBackward(Collection<Tensor> outputs) {
         if (closed) throw new IllegalStateException("DDP: the reducer was closed");
+        checkDeviceOrdered();
         if (expecting && hookSeen) {
             List<String> missing = unreadyNames();
             expecting = false;
@@ -316,10 +341,12 @@ public final class Reducer implements AutoCloseable {
         int[] p = new int[buckets.size()];
         for (Bucket b : buckets) p[b.index] = b.views.length;
         pending = p;
+        completedAt = new long[buckets.size()];
         for (Bucket b : buckets) {
             b.ready = 0;
             b.launched = 0;
             b.completed = 0;
+            b.hookResult = null;
             b.future = null;
         }
         recordOrder = !rebuilt && !rebuildPending && observed.isEmpty();
@@ -429,8 +456,12 @@ public final class Reducer implements AutoCloseable {
             f = CompletableFuture.failedFuture(e);
         }
         long it = iteration;
+        long[] at = completedAt;
+        b.hookResult = f;
         b.future = f.whenComplete((v, t) -> {
-            b.completed = System.nanoTime();
+            long now = System.nanoTime();
+            at[b.index] = now;
+            b.completed = now;
             event.end();
             if (event.shouldCommit()) {
                 event.iteration = it;
@@ -462,9 +493,15 @@ public final class Reducer implements AutoCloseable {
             JfrEvents.Finalize fin = new JfrEvents.Finalize();
             fin.begin();
             if (next < buckets.size()) throw unusedError();
-            for (Bucket b : buckets) await(b);
-            if (checkWork != null) verifyCheck();
-            if (!options.gradientAsBucketView()) copyOutOfBuckets();
+            boolean onDevice = canWaitOnDevice();
+            if (onDevice) {
+                for (Bucket b : buckets) b.buffer.awaitOnComputeStream(((WorkResult) b.hookResult).work());
+                unchecked = new DeviceOrderedIteration(iteration, backwardStart, backwardEnd, buckets, completedAt);
+            } else {
+                for (Bucket b : buckets) await(b, iteration);
+                if (checkWork != null) verifyCheck();
+            }
+            if (!options.gradientAsBucketView()) copyOutOfBuckets(); // on the device: ordered after the waits
             long finished = System.nanoTime();
             fin.end();
             if (fin.shouldCommit()) {
@@ -472,7 +509,7 @@ public final class Reducer implements AutoCloseable {
                 fin.rank = rank;
                 fin.commit();
             }
-            record(finished);
+            if (!onDevice) record(timeline(iteration, backwardStart, backwardEnd, finished, buckets, completedAt));
             if (recordOrder && !rebuilt && (options.staticGraph() || !options.findUnusedParameters())) rebuildPending = true;
         } finally {
             expecting = false;
@@ -514,7 +551,50 @@ public final class Reducer implements AutoCloseable {
         return out;
     }
 
-    private void await(Bucket b) {
+    /**
+     * Whether this iteration's end-of-backward may leave the waiting to the device: every bucket is
+     * stream-ordered memory whose hook returned the collective itself, the bucket order is not being
+     * recorded (the next forward may rebuild the buffers), and no rank check is pending.
+     */
+    private boolean canWaitOnDevice() {
+        if (recordOrder || checkWork != null) return false;
+        for (Bucket b : buckets) if (!b.buffer.streamOrdered() || !(b.hookResult instanceof WorkResult)) return false;
+        return true;
+    }
+
+    /**
+     * The host's check of the last iteration whose reductions the compute stream waited for: waits
+     * for them (finished in steady state), records the timeline, and raises a failure naming the
+     * bucket and iteration.
+     */
+    private void checkDeviceOrdered() {
+        DeviceOrderedIteration it = unchecked;
+        if (it == null) return;
+        unchecked = null;
+        for (Bucket b : it.buckets()) await(b, it.iteration());
+        long finished = 0;
+        for (long t : it.completedAt()) finished = Math.max(finished, t);
+        record(timeline(it.iteration(), it.backwardStart(), it.backwardEnd(), Math.max(finished, it.backwardEnd()), it.buckets(), it.completedAt()));
+    }
+
+    /** An iteration whose reductions the compute stream was made to wait for; its buckets' futures are its own. */
+    private record DeviceOrderedIteration(long iteration, long backwardStart, long backwardEnd, List<Bucket> buckets, long[] completedAt) {
+        DeviceOrderedIteration {
+            // the buckets are reset by the next prepareForBackward, after this check; keep their futures
+            List<Bucket> copy = new ArrayList<>();
+            for (Bucket b : buckets) {
+                Bucket c = new Bucket(b.index, b.plan, b.buffer, b.views, b.offsets, b.names);
+                c.ready = b.ready;
+                c.launched = b.launched;
+                c.hookResult = b.hookResult;
+                c.future = b.future;
+                copy.add(c);
+            }
+            buckets = List.copyOf(copy);
+        }
+    }
+
+    private void await(Bucket b, long iteration) {
         try {
             b.future.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -575,6 +655,7 @@ public final class Reducer implements AutoCloseable {
      * not touched.
      */
     public void shadowIteration() {
+        checkDeviceOrdered();
         if (checksRanks()) {
             issueCheck(-1);
             Work w = checkWork;
@@ -584,7 +665,7 @@ public final class Reducer implements AutoCloseable {
         if (shadows == null || shadows.size() != buckets.size()) {
             if (shadows != null) shadows.forEach(BucketBuffer::close);
             shadows = new ArrayList<>();
-            for (Bucket b : buckets) shadows.add(BucketBuffer.allocate(b.plan.dtype(), b.plan.device(), b.plan.numel()));
+            for (Bucket b : buckets) shadows.add(allocator.allocate(b.plan.dtype(), b.plan.device(), b.plan.numel()));
         }
         List<CompletableFuture<Void>> fs = new ArrayList<>();
         try (GradMode.Guard g = GradMode.noGrad()) {
@@ -607,11 +688,15 @@ public final class Reducer implements AutoCloseable {
 
     // ---------------------------------------------------------------- observation
 
-    private void record(long finished) {
+    private IterationTimeline timeline(long iteration, long backwardStart, long backwardEnd, long finished, List<Bucket> buckets, long[] completedAt) {
         List<IterationTimeline.BucketEvents> events = new ArrayList<>();
         for (Bucket b : buckets)
-            events.add(new IterationTimeline.BucketEvents(b.index, b.plan.numel() * b.plan.dtype().byteSize(), b.views.length, b.ready, b.launched, b.completed));
-        IterationTimeline t = new IterationTimeline(iteration, rank, backwardStart, backwardEnd, finished, List.copyOf(events));
+            events.add(new IterationTimeline.BucketEvents(b.index, b.plan.numel() * b.plan.dtype().byteSize(), b.views.length, b.ready, b.launched, completedAt[b.index]));
+        return new IterationTimeline(iteration, rank, backwardStart, backwardEnd, finished, List.copyOf(events));
+    }
+
+    private void record(IterationTimeline t) {
+        long finished = t.finished(), backwardStart = t.backwardStart();
         synchronized (history) {
             history.addLast(t);
             while (history.size() > options.historySize()) history.removeFirst();
@@ -727,6 +812,11 @@ public final class Reducer implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        try {
+            checkDeviceOrdered(); // the buckets' memory is freed below: the collectives must be done with it
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "DDP (rank " + rank + "): closing after a failed reduction: " + e.getMessage());
+        }
         watchdog.cancel(false);
         for (HookHandle h : hookHandles) if (h != null) h.remove();
         try (GradMode.Guard g = GradMode.noGrad()) {
@@ -760,10 +850,33 @@ public final class Reducer implements AutoCloseable {
 
         @Override
         public CompletableFuture<Void> after(Work work, Runnable then) {
-            return CompletableFuture.runAsync(() -> {
-                work.await();
-                if (then != null) then.run();
-            }, completion);
+            CompletableFuture<Void> result = then == null ? new WorkResult(work) : new CompletableFuture<>();
+            completion.execute(() -> {
+                try {
+                    work.await();
+                    if (then != null) then.run();
+                    result.complete(null);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+            return result;
+        }
+    }
+
+    /**
+     * A hook result that is the collective and nothing after it: what reads the bucket may wait
+     * for {@link #work()} itself, on the device where the work can say so.
+     */
+    private static final class WorkResult extends CompletableFuture<Void> {
+        private final Work work;
+
+        WorkResult(Work work) {
+            this.work = work;
+        }
+
+        Work work() {
+            return work;
         }
     }
 }
