@@ -331,9 +331,12 @@ class DataLoaderTest {
     @Test
     void deviceCopiesAreOrderedWhenTheConsumerTakesTheBatchAndTheirWaitsAreCounted() {
         List<FakeUpload> made = java.util.Collections.synchronizedList(new ArrayList<>());
+        // exactly one copy makes the compute stream wait (two workers call this at once, so the
+        // choice is by an atomic count, not by the list's size)
+        java.util.concurrent.atomic.AtomicInteger transfers = new java.util.concurrent.atomic.AtomicInteger();
         try (DataLoader loader = DataLoader.builder(dataset).batchSize(50).numWorkers(2)
                 .transfer(b -> {
-                    FakeUpload u = new FakeUpload(made.size() == 0 ? 7_000 : 0, 1);
+                    FakeUpload u = new FakeUpload(transfers.getAndIncrement() == 0 ? 7_000 : 0, 1);
                     made.add(u);
                     return new Batch(b.tensors(), List.of(u));
                 }).build()) {
