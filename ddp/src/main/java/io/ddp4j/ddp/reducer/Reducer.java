@@ -116,10 +116,12 @@ public final class Reducer implements AutoCloseable {
     private HostBuffer checkOut;
     private volatile long backwardStart;
     private long backwardEnd;
-    /** An iteration whose reductions the compute stream waits for and the host has not checked yet. */
-    private DeviceOrderedIteration unchecked;
-    /** When each bucket's reduction completed, this iteration (a fresh array each iteration). */
-    private long[] completedAt = new long[0];
+    /**
+     * The last iteration's reductions were left to the compute stream and the host has not checked
+     * them yet. Until it does, that iteration's state (its number, buckets and their events) stays
+     * as it was: only prepareForBackward and a rebuild change it, and both check first.
+     */
+    private boolean hostCheckPending;
     private volatile int divisor;
     private boolean closed;
 
@@ -341,7 +343,6 @@ public final class Reducer implements AutoCloseable {
         int[] p = new int[buckets.size()];
         for (Bucket b : buckets) p[b.index] = b.views.length;
         pending = p;
-        completedAt = new long[buckets.size()];
         for (Bucket b : buckets) {
             b.ready = 0;
             b.launched = 0;
@@ -456,12 +457,9 @@ public final class Reducer implements AutoCloseable {
             f = CompletableFuture.failedFuture(e);
         }
         long it = iteration;
-        long[] at = completedAt;
         b.hookResult = f;
         b.future = f.whenComplete((v, t) -> {
-            long now = System.nanoTime();
-            at[b.index] = now;
-            b.completed = now;
+            b.completed = System.nanoTime();
             event.end();
             if (event.shouldCommit()) {
                 event.iteration = it;
@@ -496,9 +494,9 @@ public final class Reducer implements AutoCloseable {
             boolean onDevice = canWaitOnDevice();
             if (onDevice) {
                 for (Bucket b : buckets) b.buffer.awaitOnComputeStream(((WorkResult) b.hookResult).work());
-                unchecked = new DeviceOrderedIteration(iteration, backwardStart, backwardEnd, buckets, completedAt);
+                hostCheckPending = true;
             } else {
-                for (Bucket b : buckets) await(b, iteration);
+                for (Bucket b : buckets) await(b);
                 if (checkWork != null) verifyCheck();
             }
             if (!options.gradientAsBucketView()) copyOutOfBuckets(); // on the device: ordered after the waits
@@ -509,7 +507,7 @@ public final class Reducer implements AutoCloseable {
                 fin.rank = rank;
                 fin.commit();
             }
-            if (!onDevice) record(timeline(iteration, backwardStart, backwardEnd, finished, buckets, completedAt));
+            if (!onDevice) record(finished);
             if (recordOrder && !rebuilt && (options.staticGraph() || !options.findUnusedParameters())) rebuildPending = true;
         } finally {
             expecting = false;
@@ -568,33 +566,17 @@ public final class Reducer implements AutoCloseable {
      * bucket and iteration.
      */
     private void checkDeviceOrdered() {
-        DeviceOrderedIteration it = unchecked;
-        if (it == null) return;
-        unchecked = null;
-        for (Bucket b : it.buckets()) await(b, it.iteration());
-        long finished = 0;
-        for (long t : it.completedAt()) finished = Math.max(finished, t);
-        record(timeline(it.iteration(), it.backwardStart(), it.backwardEnd(), Math.max(finished, it.backwardEnd()), it.buckets(), it.completedAt()));
-    }
-
-    /** An iteration whose reductions the compute stream was made to wait for; its buckets' futures are its own. */
-    private record DeviceOrderedIteration(long iteration, long backwardStart, long backwardEnd, List<Bucket> buckets, long[] completedAt) {
-        DeviceOrderedIteration {
-            // the buckets are reset by the next prepareForBackward, after this check; keep their futures
-            List<Bucket> copy = new ArrayList<>();
-            for (Bucket b : buckets) {
-                Bucket c = new Bucket(b.index, b.plan, b.buffer, b.views, b.offsets, b.names);
-                c.ready = b.ready;
-                c.launched = b.launched;
-                c.hookResult = b.hookResult;
-                c.future = b.future;
-                copy.add(c);
-            }
-            buckets = List.copyOf(copy);
+        if (!hostCheckPending) return;
+        hostCheckPending = false;
+        long finished = backwardEnd;
+        for (Bucket b : buckets) {
+            await(b);
+            finished = Math.max(finished, b.completed);
         }
+        record(finished);
     }
 
-    private void await(Bucket b, long iteration) {
+    private void await(Bucket b) {
         try {
             b.future.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -688,15 +670,11 @@ public final class Reducer implements AutoCloseable {
 
     // ---------------------------------------------------------------- observation
 
-    private IterationTimeline timeline(long iteration, long backwardStart, long backwardEnd, long finished, List<Bucket> buckets, long[] completedAt) {
+    private void record(long finished) {
         List<IterationTimeline.BucketEvents> events = new ArrayList<>();
         for (Bucket b : buckets)
-            events.add(new IterationTimeline.BucketEvents(b.index, b.plan.numel() * b.plan.dtype().byteSize(), b.views.length, b.ready, b.launched, completedAt[b.index]));
-        return new IterationTimeline(iteration, rank, backwardStart, backwardEnd, finished, List.copyOf(events));
-    }
-
-    private void record(IterationTimeline t) {
-        long finished = t.finished(), backwardStart = t.backwardStart();
+            events.add(new IterationTimeline.BucketEvents(b.index, b.plan.numel() * b.plan.dtype().byteSize(), b.views.length, b.ready, b.launched, b.completed));
+        IterationTimeline t = new IterationTimeline(iteration, rank, backwardStart, backwardEnd, finished, List.copyOf(events));
         synchronized (history) {
             history.addLast(t);
             while (history.size() > options.historySize()) history.removeFirst();

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -102,7 +101,7 @@ class ReducerDeviceWaitTest {
 
         group.open();
         iteration(); // its forward checks the previous iteration on the host
-        List<io.ddp4j.ddp.reducer.IterationTimeline> tl = reducer.timelines();
+        List<IterationTimeline> tl = reducer.timelines();
         assertTrue(tl.size() >= 2, "the device-ordered iteration is recorded at the next forward");
         assertEquals(2, tl.get(1).iteration());
         for (var b : tl.get(1).buckets()) assertTrue(b.completed() >= b.launched() && b.completed() > 0, "bucket " + b.index() + " has its completion time");

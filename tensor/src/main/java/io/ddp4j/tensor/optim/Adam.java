@@ -93,7 +93,7 @@ public class Adam extends Optimizer {
         return true;
     }
 
-    /** All the group's parameters in one launch on a backend that fuses (CUDA, and the CPU backend for SGD); the same arithmetic as {@link #update}. */
+    /** All the group's parameters in one launch on a backend that fuses Adam (CUDA); the same arithmetic as {@link #update}. */
     @Override
     protected boolean fusedUpdate(ParamGroup group) {
         List<Tensor> params = Fused.withGrad(group);
