@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * The plan borrows {@code handle} (it sets the handle's stream on every pass) and owns the rest;
  * one thread at a time, like the handle. Tensors are packed NCHW in device memory, weights KCRS.
+ * <p>
+ * A plan made by {@link #createWithoutWorkspace} allocates no workspace: each pass is handed one
+ * of at least {@link #workspaceBytes()}, so a caller with a caching allocator can lend it for the
+ * duration of one pass instead of pinning memory per plan.
  */
 public final class Conv2dPlan implements AutoCloseable {
     private final CudnnHandle handle;
@@ -28,6 +32,7 @@ public final class Conv2dPlan implements AutoCloseable {
     private final ConvolutionDescriptor fwdConv, bwdDataConv, bwdFilterConv;
     private ConvolutionAlgoPerf fwd, bwdData, bwdFilter;
     private long workspace, workspaceBytes;
+    private boolean ownsWorkspace;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Conv2dPlan(CudnnHandle handle, Conv2dShape shape, int dataType, int mathType) {
@@ -68,6 +73,18 @@ public final class Conv2dPlan implements AutoCloseable {
      * @param dataType CUDNN_DATA_FLOAT, CUDNN_DATA_DOUBLE, CUDNN_DATA_HALF or CUDNN_DATA_BFLOAT16
      */
     public static Conv2dPlan create(CudnnHandle handle, Conv2dShape shape, int dataType, Conv2dOptions options) {
+        return create(handle, shape, dataType, options, true);
+    }
+
+    /**
+     * Like {@link #create}, but allocates no workspace: every pass must then be called with one of
+     * at least {@link #workspaceBytes()} bytes (the overloads taking {@code workspace}).
+     */
+    public static Conv2dPlan createWithoutWorkspace(CudnnHandle handle, Conv2dShape shape, int dataType, Conv2dOptions options) {
+        return create(handle, shape, dataType, options, false);
+    }
+
+    private static Conv2dPlan create(CudnnHandle handle, Conv2dShape shape, int dataType, Conv2dOptions options, boolean ownWorkspace) {
         if (shape == null) throw new IllegalArgumentException("Conv2dPlan.create: shape must not be null");
         if (options == null) throw new IllegalArgumentException("Conv2dPlan.create: options must not be null");
         DataTypes.requireFloatingPoint(dataType, "Conv2dPlan.create(" + shape + ")");
@@ -75,7 +92,7 @@ public final class Conv2dPlan implements AutoCloseable {
         handle.address(); // a closed handle fails here, before anything is made
         Conv2dPlan plan = new Conv2dPlan(handle, shape, dataType, options.mathType());
         try {
-            plan.prepare(options);
+            plan.prepare(options, ownWorkspace);
             return plan;
         } catch (RuntimeException | Error e) {
             closeQuietly(plan, e);
@@ -83,7 +100,7 @@ public final class Conv2dPlan implements AutoCloseable {
         }
     }
 
-    private void prepare(Conv2dOptions options) {
+    private void prepare(Conv2dOptions options, boolean ownWorkspace) {
         int[] cudnnOut = fwdConv.outputDims(x, w);
         if (!Arrays.equals(cudnnOut, shape.outputDims())) {
             throw new IllegalStateException("cuDNN computes output " + Shapes.format(cudnnOut) + " for " + shape
@@ -114,7 +131,8 @@ public final class Conv2dPlan implements AutoCloseable {
         long bwdFilterBytes = Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), bwdFilter.algo());
 
         workspaceBytes = Math.max(fwdBytes, Math.max(bwdDataBytes, bwdFilterBytes));
-        workspace = workspaceBytes > 0 ? Cudart.cudaMalloc(workspaceBytes) : 0;
+        ownsWorkspace = ownWorkspace;
+        workspace = ownWorkspace && workspaceBytes > 0 ? Cudart.cudaMalloc(workspaceBytes) : 0;
     }
 
     // ---- passes -------------------------------------------------------------------------------
@@ -126,6 +144,12 @@ public final class Conv2dPlan implements AutoCloseable {
 
     /** y = alpha * conv(x, w) + beta * y. */
     public void forward(long stream, long x, long w, long y, double alpha, double beta) {
+        forward(stream, x, w, y, alpha, beta, ownWorkspace("forward"));
+    }
+
+    /** y = alpha * conv(x, w) + beta * y, with a caller's workspace of at least {@link #workspaceBytes()}. */
+    public void forward(long stream, long x, long w, long y, double alpha, double beta, long workspace) {
+        requireWorkspace("forward", workspace);
         requirePointer("forward", "x", x);
         requirePointer("forward", "w", w);
         requirePointer("forward", "y", y);
@@ -140,6 +164,12 @@ public final class Conv2dPlan implements AutoCloseable {
     }
 
     public void backwardData(long stream, long w, long dy, long dx, double alpha, double beta) {
+        backwardData(stream, w, dy, dx, alpha, beta, ownWorkspace("backwardData"));
+    }
+
+    /** dx = alpha * gradient with respect to x + beta * dx, with a caller's workspace. */
+    public void backwardData(long stream, long w, long dy, long dx, double alpha, double beta, long workspace) {
+        requireWorkspace("backwardData", workspace);
         requirePointer("backwardData", "w", w);
         requirePointer("backwardData", "dy", dy);
         requirePointer("backwardData", "dx", dx);
@@ -154,6 +184,12 @@ public final class Conv2dPlan implements AutoCloseable {
     }
 
     public void backwardFilter(long stream, long x, long dy, long dw, double alpha, double beta) {
+        backwardFilter(stream, x, dy, dw, alpha, beta, ownWorkspace("backwardFilter"));
+    }
+
+    /** dw = alpha * gradient with respect to w + beta * dw, with a caller's workspace. */
+    public void backwardFilter(long stream, long x, long dy, long dw, double alpha, double beta, long workspace) {
+        requireWorkspace("backwardFilter", workspace);
         requirePointer("backwardFilter", "x", x);
         requirePointer("backwardFilter", "dy", dy);
         requirePointer("backwardFilter", "dw", dw);
@@ -178,6 +214,20 @@ public final class Conv2dPlan implements AutoCloseable {
         if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
         handle.setStream(stream);
         return handle.address();
+    }
+
+    private long ownWorkspace(String pass) {
+        if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
+        if (!ownsWorkspace && workspaceBytes > 0)
+            throw new IllegalStateException("Conv2dPlan." + pass + " for " + shape + ": the plan was made without a workspace and needs "
+                    + workspaceBytes + " B; pass one");
+        return workspace;
+    }
+
+    private void requireWorkspace(String pass, long workspace) {
+        if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
+        if (workspace == 0 && workspaceBytes > 0)
+            throw new IllegalArgumentException("Conv2dPlan." + pass + " for " + shape + ": needs a workspace of " + workspaceBytes + " B, got a null pointer");
     }
 
     private void requirePointer(String pass, String name, long pointer) {

@@ -98,6 +98,35 @@ class Conv2dPlanGpuTest {
     }
 
     @Test
+    void aPlanWithoutItsOwnWorkspaceRunsOnTheCallersAndRefusesNone() {
+        // 5x5 filters over 16 channels: an input big enough that the chosen algorithms want a workspace
+        Conv2dShape s = Conv2dShape.of(4, 16, 12, 12, 16, 5, 2, 1, 1, 1);
+        float[] x = CpuReference.random(51, (int) s.inputElements());
+        float[] w = CpuReference.random(52, (int) s.filterElements());
+        float[] dy = CpuReference.random(53, (int) s.outputElements());
+        Conv2dOptions options = Conv2dOptions.defaults().withMathType(CUDNN_FMA_MATH);
+        try (CudnnHandle handle = CudnnHandle.create();
+             DeviceBuffers mem = new DeviceBuffers();
+             Conv2dPlan plan = Conv2dPlan.createWithoutWorkspace(handle, s, CUDNN_DATA_FLOAT, options)) {
+            long xBuf = mem.upload(x), wBuf = mem.upload(w), dyBuf = mem.upload(dy);
+            long y = mem.junk((int) s.outputElements()), dx = mem.junk((int) s.inputElements()), dw = mem.junk((int) s.filterElements());
+            long ws = plan.workspaceBytes() == 0 ? 0 : mem.allocate((int) ((plan.workspaceBytes() + 3) / 4));
+            plan.forward(0, xBuf, wBuf, y, 1, 0, ws);
+            plan.backwardData(0, wBuf, dyBuf, dx, 1, 0, ws);
+            plan.backwardFilter(0, xBuf, dyBuf, dw, 1, 0, ws);
+            assertClose("y", CpuReference.conv2dForward(x, w, s), mem.download(y, (int) s.outputElements()), TOLERANCE);
+            assertClose("dx", CpuReference.conv2dBackwardData(w, dy, s), mem.download(dx, (int) s.inputElements()), TOLERANCE);
+            assertClose("dw", CpuReference.conv2dBackwardFilter(x, dy, s), mem.download(dw, (int) s.filterElements()), TOLERANCE);
+            if (plan.workspaceBytes() > 0) {
+                var e = assertThrows(IllegalStateException.class, () -> plan.forward(0, xBuf, wBuf, y));
+                assertTrue(e.getMessage().contains("without a workspace"), e.getMessage());
+                var n = assertThrows(IllegalArgumentException.class, () -> plan.forward(0, xBuf, wBuf, y, 1, 0, 0));
+                assertTrue(n.getMessage().contains("needs a workspace of " + plan.workspaceBytes()), n.getMessage());
+            }
+        }
+    }
+
+    @Test
     void closedPlanRefusesWorkAndClosesOnce() {
         Conv2dShape s = Conv2dShape.of(1, 1, 4, 4, 1, 3, 1, 1, 1, 1);
         try (CudnnHandle handle = CudnnHandle.create(); DeviceBuffers mem = new DeviceBuffers()) {

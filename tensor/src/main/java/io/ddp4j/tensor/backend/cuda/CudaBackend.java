@@ -3,6 +3,8 @@ package io.ddp4j.tensor.backend.cuda;
 import io.ddp4j.bindings.cublas.Cublas;
 import io.ddp4j.bindings.cublas.CudaDataType;
 import io.ddp4j.bindings.cuda.Cudart;
+import io.ddp4j.bindings.cudnn.Conv2dPlan;
+import io.ddp4j.bindings.cudnn.Cudnn;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.backend.Backend;
@@ -21,6 +23,9 @@ import io.ddp4j.tensor.memory.cuda.AllocatorStats;
 import io.ddp4j.tensor.memory.cuda.Block;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The backend for one CUDA device. Every op enqueues kernels (native/kernels/tensor_*.cu) or
@@ -31,16 +36,50 @@ import java.lang.foreign.MemorySegment;
  * <p>Arithmetic follows the CPU reference backend: F32, F16 and BF16 elementwise math in float,
  * everything else (F64, integer dtypes, all reductions, losses, pooling) in double; conversions
  * round like the CPU's. Matmuls of F32/F16/BF16 go to cuBLAS with FP32 compute (no TF32);
- * F64 and integer matmuls, and convolutions, use direct kernels.
+ * F64 and integer matmuls use direct kernels. Floating-point convolutions go to cuDNN
+ * ({@link CudnnConvolutions}; FP32 without TF32), or to direct kernels where cuDNN is missing,
+ * switched off ({@link CudnnSettings}) or has no algorithm for a shape.
  */
 public final class CudaBackend implements Backend, MultiTensorUpdates, AutoCloseable {
     private static final int T = TensorKernel.THREADS;
 
     private final CudaDevice dev;
+    private final CudnnSettings cudnnSettings;
+    /** Null while convolutions run on the direct kernels. */
+    private CudnnConvolutions cudnn;
 
     CudaBackend(Device device) {
+        this(device, CudnnSettings.fromSystemProperties());
+    }
+
+    CudaBackend(Device device, CudnnSettings cudnnSettings) {
         if (!device.isCuda()) throw new IllegalArgumentException("the CUDA backend serves cuda devices, not " + device);
         this.dev = new CudaDevice(device);
+        this.cudnnSettings = cudnnSettings;
+        setCudnnConvolutions(true);
+    }
+
+    /** What runs convolutions here: "cuDNN 9.x.y", or "direct kernels (why)". */
+    public synchronized String convolutionEngine() {
+        if (cudnn != null) return "cuDNN " + Cudnn.versionString();
+        return "direct kernels (" + cudnnSettings.whyNotCudnn().orElse("switched off by a test") + ")";
+    }
+
+    /** cuDNN plans made so far on this device (0 while the direct kernels serve), for tests. */
+    synchronized int cudnnPlanCount() {
+        return cudnn == null ? 0 : cudnn.planCount();
+    }
+
+    /**
+     * Routes floating-point convolutions to cuDNN ({@code true}, when the settings allow it) or to
+     * the direct kernels; a seam for tests that compare the two.
+     */
+    synchronized void setCudnnConvolutions(boolean on) {
+        if (on && cudnn == null && cudnnSettings.whyNotCudnn().isEmpty()) cudnn = new CudnnConvolutions(dev, cudnnSettings);
+        if (!on && cudnn != null) {
+            cudnn.close();
+            cudnn = null;
+        }
     }
 
     @Override
@@ -53,7 +92,6 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         return dev.stats();
     }
 
-    /** How many times the host has waited for this device (a test seam: only reads back wait). */
     /**
      * The device's compute stream (a cudaStream_t), where every op of this backend is enqueued. A
      * communication library orders its work after the compute work with an event on this stream.
@@ -62,6 +100,7 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         return dev.compute;
     }
 
+    /** How many times the host has waited for this device (a test seam: only reads back wait). */
     public long hostSyncCount() {
         return dev.hostSyncs();
     }
@@ -73,7 +112,15 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
 
     @Override
     public synchronized void close() {
-        dev.close();
+        try {
+            if (cudnn != null) {
+                dev.enter();
+                cudnn.close();
+                cudnn = null;
+            }
+        } finally {
+            dev.close();
+        }
     }
 
     // ------------------------------------------------------------------ memory and transfers
@@ -382,10 +429,13 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
 
     // ------------------------------------------------------------------ convolution and pooling
 
-    private void conv(TensorKernel k, long total, TensorData x, TensorData w, TensorData y, Conv2dParams c) {
-        if (total == 0) return;
+    private static void requireOneDtype(TensorData x, TensorData w, TensorData y) {
         if (x.dtype() != y.dtype() || w.dtype() != y.dtype())
             throw new IllegalArgumentException("conv2d on cuda: " + x + ", " + w + " and " + y + " must share one dtype");
+    }
+
+    private void conv(TensorKernel k, long total, TensorData x, TensorData w, TensorData y, Conv2dParams c) {
+        if (total == 0) return;
         Slots p = dev.launch.params();
         p.put(address("conv2d", x)).put(address("conv2d", w)).put(address("conv2d", y)).put(y.dtype().ordinal());
         p.put(x.strides(), 4).put(w.strides(), 4).put(y.strides(), 4);
@@ -395,22 +445,103 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         dev.launch.launch(dev.kernel(k), Layouts.gridFor(total, T), T, dev.compute);
     }
 
+    /**
+     * cuDNN's plan for input x, weight w and output y, or empty when the direct kernels serve them:
+     * cuDNN off or missing, an integer dtype, an empty tensor (cuDNN takes no zero-size shape), or
+     * a shape cuDNN has no algorithm for.
+     */
+    private Optional<Conv2dPlan> cudnnPlan(TensorData x, TensorData w, TensorData y, Conv2dParams p) {
+        if (cudnn == null || !CudnnConvolutions.serves(y.dtype())) return Optional.empty();
+        if (x.numel() == 0 || w.numel() == 0 || y.numel() == 0) return Optional.empty();
+        return cudnn.plan(x.shape(), w.shape(), p, y.dtype());
+    }
+
     @Override
     public synchronized void conv2d(TensorData x, TensorData weight, TensorData out, Conv2dParams p) {
         dev.enter();
-        conv(TensorKernel.CONV2D, out.numel(), x, weight, out, p);
+        requireOneDtype(x, weight, out);
+        Optional<Conv2dPlan> plan = cudnnPlan(x, weight, out, p);
+        if (plan.isEmpty()) {
+            conv(TensorKernel.CONV2D, out.numel(), x, weight, out, p);
+            return;
+        }
+        try (DenseStaging dense = new DenseStaging("conv2d")) {
+            cudnn.forward(plan.get(), dense.input(x), dense.input(weight), dense.output(out));
+        }
     }
 
     @Override
     public synchronized void conv2dBackwardInput(TensorData gradOut, TensorData weight, TensorData gradIn, Conv2dParams p) {
         dev.enter();
-        conv(TensorKernel.CONV2D_BACKWARD_INPUT, gradIn.numel(), gradIn, weight, gradOut, p);
+        requireOneDtype(gradIn, weight, gradOut);
+        Optional<Conv2dPlan> plan = cudnnPlan(gradIn, weight, gradOut, p);
+        if (plan.isEmpty()) {
+            conv(TensorKernel.CONV2D_BACKWARD_INPUT, gradIn.numel(), gradIn, weight, gradOut, p);
+            return;
+        }
+        try (DenseStaging dense = new DenseStaging("conv2d backward")) {
+            cudnn.backwardData(plan.get(), dense.input(weight), dense.input(gradOut), dense.output(gradIn));
+        }
     }
 
     @Override
     public synchronized void conv2dBackwardWeight(TensorData x, TensorData gradOut, TensorData gradWeight, Conv2dParams p) {
         dev.enter();
-        conv(TensorKernel.CONV2D_BACKWARD_WEIGHT, gradWeight.numel(), x, gradWeight, gradOut, p);
+        requireOneDtype(x, gradWeight, gradOut);
+        Optional<Conv2dPlan> plan = cudnnPlan(x, gradWeight, gradOut, p);
+        if (plan.isEmpty()) {
+            conv(TensorKernel.CONV2D_BACKWARD_WEIGHT, gradWeight.numel(), x, gradWeight, gradOut, p);
+            return;
+        }
+        try (DenseStaging dense = new DenseStaging("conv2d backward")) {
+            cudnn.backwardFilter(plan.get(), dense.input(x), dense.input(gradOut), dense.output(gradWeight));
+        }
+    }
+
+    /**
+     * Dense device addresses for a library call that takes packed tensors only (cuDNN's filters
+     * and its plans here): a view is copied into a temporary first, and an output view is written
+     * through a temporary that is copied into it on close. Temporaries go back to the allocator on
+     * close, to be reused in compute-stream order after the call that used them.
+     */
+    private final class DenseStaging implements AutoCloseable {
+        private final String op;
+        private final List<Storage> temporaries = new ArrayList<>(2);
+        private TensorData pendingOut, stagedOut;
+
+        DenseStaging(String op) {
+            this.op = op;
+        }
+
+        long input(TensorData t) {
+            if (t.isContiguous()) return address(op, t);
+            TensorData staged = temporaryLike(t);
+            copy(t, staged);
+            return address(op, staged);
+        }
+
+        long output(TensorData t) {
+            if (t.isContiguous()) return address(op, t);
+            stagedOut = temporaryLike(t);
+            pendingOut = t;
+            return address(op, stagedOut);
+        }
+
+        private TensorData temporaryLike(TensorData t) {
+            long bytes = t.numel() * t.dtype().byteSize();
+            Storage s = new CudaStorage(dev.device, dev.allocator, dev.allocate(bytes), bytes);
+            temporaries.add(s);
+            return dense(t, t.dtype(), s);
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (pendingOut != null) copy(stagedOut, pendingOut);
+            } finally {
+                for (Storage s : temporaries) s.release();
+            }
+        }
     }
 
     /** in = the [N, C, H, W] side, out = the pooled side; x is what the kernel reads, y what it writes. */

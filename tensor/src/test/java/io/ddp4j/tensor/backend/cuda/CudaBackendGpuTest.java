@@ -242,7 +242,7 @@ class CudaBackendGpuTest {
     }
 
     /** Forward value and the gradients of every input that requires grad, from a scalar loss. */
-    private static double[][] valueAndGrads(Function<Tensor[], Tensor> f, Tensor... inputs) {
+    static double[][] valueAndGrads(Function<Tensor[], Tensor> f, Tensor... inputs) {
         for (Tensor t : inputs) if (t.dtype().isFloatingPoint()) t.setRequiresGrad(true);
         Tensor out = f.apply(inputs);
         Tensor loss = out.numel() == 1 ? out : out.mul(out).sum();
