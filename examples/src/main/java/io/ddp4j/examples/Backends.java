@@ -1,6 +1,7 @@
 package io.ddp4j.examples;
 
 import io.ddp4j.bindings.LibraryStatus;
+import io.ddp4j.bindings.mpi.MpiRun;
 import java.util.List;
 
 /** Which process-group backends this machine can run, from what {@code info} found. */
@@ -14,7 +15,9 @@ final class Backends {
         if (mpi == null || !mpi.usable()) {
             return new Status("mpi", false, "Open MPI not found (apt-get install openmpi-bin libopenmpi-dev)");
         }
-        return new Status("mpi", true, "Open MPI " + mpi.version().orElse("") + "; start the job with mpirun");
+        String launcher = MpiRun.find().map(p -> "start the job with " + p)
+                .orElse("no mpirun on PATH to start the job with (apt-get install openmpi-bin)");
+        return new Status("mpi", true, "Open MPI " + mpi.version().orElse("") + "; " + launcher);
     }
 
     static List<Status> statuses(List<LibraryStatus> libraries, boolean gpu) {

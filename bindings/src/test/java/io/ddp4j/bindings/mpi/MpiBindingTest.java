@@ -4,22 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MpiBindingTest {
-
-    static Path mpirun() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path p = Path.of(dir, "mpirun");
-            if (Files.isExecutable(p)) return p;
-        }
-        return null;
-    }
 
     @Test
     void theLibraryReportsItsVersionWithoutInit() {
@@ -37,12 +27,10 @@ class MpiBindingTest {
     @Test
     void threeRanksUnderMpirunReduceBroadcastAndGather() throws Exception {
         assumeTrue(Mpi.library().isLoaded(), "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)");
-        Path mpirun = mpirun();
+        Path mpirun = MpiRun.find().orElse(null);
         assumeTrue(mpirun != null, "no mpirun on PATH");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "3",
-                "--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"));
-        if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
+        List<String> cmd = MpiRun.onLoopback(mpirun, 3, "self,tcp");
         cmd.addAll(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), MpiSmokeMain.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ddp4j.bindings.mpi.Mpi;
+import io.ddp4j.bindings.mpi.MpiRun;
 import io.ddp4j.ddp.pg.CollectivesCheckMain;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,22 +19,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class MpiProcessGroupTest {
 
-    static Path mpirun() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path p = Path.of(dir, "mpirun");
-            if (Files.isExecutable(p)) return p;
-        }
-        return null;
-    }
-
     /** Runs {@code main} as {@code world} ranks under mpirun on loopback and returns their output; skips without Open MPI. */
     static String underMpirun(int world, Class<?> main, List<String> mpirunOptions) throws Exception {
         assumeTrue(Mpi.library().isLoaded(), "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)");
-        Path mpirun = mpirun();
+        Path mpirun = MpiRun.find().orElse(null);
         assumeTrue(mpirun != null, "no mpirun on PATH");
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", String.valueOf(world),
-                "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"));
-        if ("root".equals(System.getProperty("user.name"))) cmd.add(1, "--allow-run-as-root");
+        List<String> cmd = MpiRun.onLoopback(mpirun, world, "self,vader,tcp");
         cmd.addAll(mpirunOptions);
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xss1m", "-Xmx256m",
