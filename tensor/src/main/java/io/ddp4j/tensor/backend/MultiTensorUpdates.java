@@ -6,8 +6,9 @@ import java.util.List;
  * A backend that updates many parameters with one kernel launch (PyTorch's fused/foreach
  * optimizers, multi_tensor_apply): the CUDA backend implements it with
  * {@code native/kernels/optim_fused.cu} for SGD and Adam; the CPU backend in one pass per
- * parameter for SGD. For the kinds a backend does not fuse, optimizers take their per-tensor
- * path. Every tensor of an update is a dense float32 tensor on this backend's device.
+ * parameter for both (CpuFusedSgd, CpuFusedAdam). For the kinds a backend does not fuse,
+ * optimizers take their per-tensor path. Every tensor of an update is a dense float32 tensor on
+ * this backend's device.
  */
 public interface MultiTensorUpdates {
     /** Flag bits of {@link Update#flags()}, as {@code MT_*} in optim_fused.cu. */

@@ -93,7 +93,11 @@ public class Adam extends Optimizer {
         return true;
     }
 
-    /** All the group's parameters in one launch on a backend that fuses Adam (CUDA); the same arithmetic as {@link #update}. */
+    /**
+     * All the group's parameters in one launch on a backend that fuses Adam (CUDA, and the CPU backend: one
+     * pass per parameter); the same arithmetic as {@link #update}, bit for bit. Each parameter's own step
+     * count sets its bias corrections, so a parameter skipped on some steps stays in step with the per-tensor path.
+     */
     @Override
     protected boolean fusedUpdate(ParamGroup group) {
         List<Tensor> params = Fused.withGrad(group);

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Adam with decoupled weight decay, PyTorch's {@code torch.optim.AdamW}: the parameter shrinks by
  * lr * weight_decay before the Adam step instead of the decay entering the gradient. Default weight
- * decay 1e-2, as in PyTorch. See {@link Adam} for the update.
+ * decay 1e-2, as in PyTorch. See {@link Adam} for the update; Adam's fused path (CUDA and the CPU
+ * backend) applies the decay in the same pass, flagged {@code MultiTensorUpdates.DECOUPLED}.
  */
 public final class AdamW extends Adam {
 

@@ -9,7 +9,11 @@ import io.ddp4j.tensor.backend.MultiTensorUpdates;
 import java.util.ArrayList;
 import java.util.List;
 
-/** When a param group can take the fused multi-tensor path, for SGD and Adam. */
+/**
+ * When a param group can take the fused multi-tensor path, for SGD and Adam/AdamW (CUDA kernels, and
+ * the CPU backend's one-pass loops): only dense float32 tensors, the dtype whose per-tensor rounding
+ * the fused code reproduces; anything else stays on the per-tensor path.
+ */
 final class Fused {
     private Fused() {}
 

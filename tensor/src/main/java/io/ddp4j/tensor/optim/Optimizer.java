@@ -115,9 +115,9 @@ public abstract class Optimizer implements AutoCloseable {
 
     /**
      * Whether {@link #step()} may update a whole param group with one fused kernel launch where the
-     * device's backend offers one ({@link io.ddp4j.tensor.backend.MultiTensorUpdates}: CUDA for SGD
-     * and Adam, the CPU backend for SGD); on by default. The result is the same as the per-tensor
-     * path's, bit for bit.
+     * device's backend offers one ({@link io.ddp4j.tensor.backend.MultiTensorUpdates}: CUDA and the
+     * CPU backend, for SGD and Adam/AdamW, on dense float32 tensors); on by default. The result is
+     * the same as the per-tensor path's, bit for bit.
      */
     public final Optimizer setFused(boolean enabled) {
         this.fused = enabled;

@@ -79,7 +79,7 @@ public final class SGD extends Optimizer {
         return false;
     }
 
-    /** All the group's parameters in one launch on a backend that fuses (CUDA, and the CPU backend for SGD); the same arithmetic as {@link #update}. */
+    /** All the group's parameters in one launch on a backend that fuses SGD (CUDA and the CPU backend); the same arithmetic as {@link #update}. */
     @Override
     protected boolean fusedUpdate(ParamGroup group) {
         List<Tensor> params = Fused.withGrad(group);

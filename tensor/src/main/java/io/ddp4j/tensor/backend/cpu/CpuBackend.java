@@ -346,15 +346,18 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
         });
     }
 
-    /** SGD only: Adam's per-tensor path is not yet matched by a fused CPU loop. */
+    /** SGD and Adam (AdamW too): both one pass per parameter, bit for bit the per-tensor path. */
     @Override
     public boolean fuses(Kind kind) {
-        return kind == Kind.SGD;
+        return kind == Kind.SGD || kind == Kind.ADAM;
     }
 
     @Override
     public void multiTensorUpdate(Update update) {
-        if (update.kind() != Kind.SGD) throw new UnsupportedOperationException("the cpu backend fuses SGD updates only, got " + update.kind());
-        CpuFusedSgd.apply(update);
+        switch (update.kind()) {
+            case SGD -> CpuFusedSgd.apply(update);
+            case ADAM -> CpuFusedAdam.apply(update);
+            default -> throw new UnsupportedOperationException("the cpu backend does not fuse " + update.kind() + " updates");
+        }
     }
 }
