@@ -104,12 +104,26 @@ public final class Reductions {
     /** Divides every element by {@code n}: the second half of AVG. Integers round toward zero. */
     public static void divide(MemorySegment seg, DType dtype, long count, int n) {
         if (n == 1) return;
+        // x / n and x * (1 / n) are the same real number when 1 / n is exact (n a power of two), so
+        // they round to the same bits; a multiply costs a fraction of a divide (the DDP average
+        // of every gradient, each step)
+        boolean exactReciprocal = Integer.bitCount(n) == 1;
         switch (dtype) {
             case F32 -> {
-                for (long o = 0; o < count * 4; o += 4) seg.set(F32, o, seg.get(F32, o) / n);
+                if (exactReciprocal) {
+                    float r = 1f / n;
+                    for (long i = 0; i < count; i++) seg.setAtIndex(F32, i, seg.getAtIndex(F32, i) * r);
+                } else {
+                    for (long i = 0; i < count; i++) seg.setAtIndex(F32, i, seg.getAtIndex(F32, i) / n);
+                }
             }
             case F64 -> {
-                for (long o = 0; o < count * 8; o += 8) seg.set(F64, o, seg.get(F64, o) / n);
+                if (exactReciprocal) {
+                    double r = 1.0 / n;
+                    for (long i = 0; i < count; i++) seg.setAtIndex(F64, i, seg.getAtIndex(F64, i) * r);
+                } else {
+                    for (long i = 0; i < count; i++) seg.setAtIndex(F64, i, seg.getAtIndex(F64, i) / n);
+                }
             }
             case F16 -> {
                 for (long o = 0; o < count * 2; o += 2) seg.set(I16, o, Float.floatToFloat16(Float.float16ToFloat(seg.get(I16, o)) / n));

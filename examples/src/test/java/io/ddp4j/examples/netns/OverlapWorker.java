@@ -23,10 +23,13 @@ import java.util.Locale;
  * One rank of the overlap experiment: a deep MLP (LAYERS x Linear(WIDTH, WIDTH) + ReLU) whose
  * gradients are spread evenly over the layers, trained with DDP. {@code buckets}: one 1 MiB bucket
  * per layer, so each layer's all-reduce runs while the layers below it are still in backward;
- * {@code one}: a single bucket that is ready only when backward ends (overlap switched off).
- * Rank 0 prints "RESULT {...}" with the mean iteration time and the reducer's statistics.
+ * {@code one}: a single bucket that is ready only when backward ends (overlap switched off);
+ * {@code both}: two identical models in the same processes, one per setting, trained in turns
+ * (a step of one, then a step of the other), so both see the same JIT, the same link and the
+ * same load from the rest of the machine, however these drift during the run. Rank 0 prints one
+ * "RESULT {...}" per setting with the mean iteration time and the reducer's statistics.
  *
- * <pre>args: buckets|one steps warmupSteps</pre>
+ * <pre>args: buckets|one|both steps warmupSteps   (steps and warm-up steps per setting)</pre>
  */
 public final class OverlapWorker {
     static final int LAYERS = 8, WIDTH = 512, BATCH = 64;
@@ -42,15 +45,45 @@ public final class OverlapWorker {
         return new Sequential(layers.toArray(Module[]::new));
     }
 
+    /** One setting's model, its DDP wrapper and optimizer, and what its measured steps cost. */
+    private static final class Trainee implements AutoCloseable {
+        final String mode;
+        final Module model = model();
+        final DistributedDataParallel ddp;
+        final SGD sgd;
+        long measured, trainCpu, processCpu;
+
+        Trainee(String mode, Distributed d, int history) {
+            this.mode = mode;
+            DdpOptions options = DdpOptions.defaults().withCheckRanksInStep(false).withHistorySize(history)
+                    .withBucketCaps(mode.equals("one") ? List.of(Long.MAX_VALUE / 2) : List.of(1L << 20));
+            this.ddp = DistributedDataParallel.wrap(model, d.group(), options);
+            this.sgd = new SGD(model.parameters(), SGD.options().lr(0.01).momentum(0.9));
+        }
+
+        void step(Tensor x, Tensor y, CrossEntropyLoss loss) {
+            try (Scope s = Scope.open()) {
+                sgd.zeroGrad(false);
+                loss.forward(ddp.forward(x), y).backward();
+                sgd.step();
+            }
+        }
+
+        @Override
+        public void close() {
+            sgd.close();
+            ddp.close();
+            model.close();
+        }
+    }
+
     public static void main(String[] args) {
         String mode = args[0];
         int steps = Integer.parseInt(args[1]), warmup = Integer.parseInt(args[2]);
-        DdpOptions options = DdpOptions.defaults().withCheckRanksInStep(false).withHistorySize(steps - warmup)
-                .withBucketCaps(mode.equals("one") ? List.of(Long.MAX_VALUE / 2) : List.of(1L << 20));
-        try (Distributed d = Distributed.init(InitOptions.fromEnv().withTimeout(Duration.ofSeconds(120)));
-             Module model = model();
-             DistributedDataParallel ddp = DistributedDataParallel.wrap(model, d.group(), options);
-             SGD sgd = new SGD(model.parameters(), SGD.options().lr(0.01).momentum(0.9))) {
+        List<String> modes = mode.equals("both") ? List.of("buckets", "one") : List.of(mode);
+        List<Trainee> trainees = new ArrayList<>();
+        try (Distributed d = Distributed.init(InitOptions.fromEnv().withTimeout(Duration.ofSeconds(120)))) {
+            for (String m : modes) trainees.add(new Trainee(m, d, steps - warmup));
             Generator g = new Generator(100 + d.rank());
             Tensor x = Tensor.randn(g, BATCH, WIDTH).keep();
             Tensor y = Tensor.fromArray(new long[BATCH], BATCH).keep();
@@ -59,30 +92,31 @@ public final class OverlapWorker {
             // on a shared 2-core machine, what the other threads take comes out of backward
             var threads = java.lang.management.ManagementFactory.getThreadMXBean();
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long measured = 0, trainCpu = 0, processCpu = 0;
             for (int step = 0; step < steps; step++) {
-                long t0 = System.nanoTime(), c0 = threads.getCurrentThreadCpuTime(), p0 = os.getProcessCpuTime();
-                try (Scope s = Scope.open()) {
-                    sgd.zeroGrad(false);
-                    loss.forward(ddp.forward(x), y).backward();
-                    sgd.step();
-                }
-                if (step >= warmup) { // the first steps rebuild buckets and warm up the JIT (C2 still compiles for a few seconds)
-                    measured += System.nanoTime() - t0;
-                    trainCpu += threads.getCurrentThreadCpuTime() - c0;
-                    processCpu += os.getProcessCpuTime() - p0;
+                // turns alternate which setting goes first, so neither always follows the other
+                for (Trainee t : step % 2 == 0 ? trainees : trainees.reversed()) {
+                    long t0 = System.nanoTime(), c0 = threads.getCurrentThreadCpuTime(), p0 = os.getProcessCpuTime();
+                    t.step(x, y, loss);
+                    if (step >= warmup) { // the first steps rebuild buckets and warm up the JIT (C2 still compiles for a few seconds)
+                        t.measured += System.nanoTime() - t0;
+                        t.trainCpu += threads.getCurrentThreadCpuTime() - c0;
+                        t.processCpu += os.getProcessCpuTime() - p0;
+                    }
                 }
             }
             d.group().barrier().await();
-            ReducerStats st = ddp.stats();
-            if (d.rank() == 0) {
-                System.out.printf(Locale.ROOT, "RESULT {\"mode\": \"%s\", \"iter_ms\": %.2f, \"backward_ms\": %.2f, \"comm_ms\": %.2f, "
-                                + "\"hidden\": %.3f, \"exposed_ms\": %.2f, \"buckets\": %d, \"grad_bytes\": %d, "
-                                + "\"train_cpu_ms\": %.2f, \"other_cpu_ms\": %.2f}%n",
-                        mode, measured / 1e6 / (steps - warmup), st.meanBackwardMs(), st.meanCommMs(), st.hiddenFraction(), st.meanExposedMs(),
-                        st.bucketBytes().size(), st.bucketBytes().stream().mapToLong(Long::longValue).sum(),
-                        trainCpu / 1e6 / (steps - warmup), (processCpu - trainCpu) / 1e6 / (steps - warmup));
+            for (Trainee t : trainees) {
+                ReducerStats st = t.ddp.stats();
+                if (d.rank() == 0) {
+                    System.out.printf(Locale.ROOT, "RESULT {\"mode\": \"%s\", \"iter_ms\": %.2f, \"backward_ms\": %.2f, \"comm_ms\": %.2f, "
+                                    + "\"hidden\": %.3f, \"exposed_ms\": %.2f, \"buckets\": %d, \"grad_bytes\": %d, "
+                                    + "\"train_cpu_ms\": %.2f, \"other_cpu_ms\": %.2f}%n",
+                            t.mode, t.measured / 1e6 / (steps - warmup), st.meanBackwardMs(), st.meanCommMs(), st.hiddenFraction(), st.meanExposedMs(),
+                            st.bucketBytes().size(), st.bucketBytes().stream().mapToLong(Long::longValue).sum(),
+                            t.trainCpu / 1e6 / (steps - warmup), (t.processCpu - t.trainCpu) / 1e6 / (steps - warmup));
+                }
             }
+            for (Trainee t : trainees) t.close();
         } catch (Exception e) {
             System.out.println("FAILED: " + e);
             e.printStackTrace(System.out);
