@@ -499,9 +499,10 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     }
 
     /**
-     * Dense device addresses for a library call that takes packed tensors only (cuDNN's filters
-     * and its plans here): a view is copied into a temporary first, and an output view is written
-     * through a temporary that is copied into it on close. Temporaries go back to the allocator on
+     * Dense, 16-byte aligned device addresses for a library call that takes packed tensors only
+     * (cuDNN's filters and its plans here; its tensor-core kernels load 16 bytes at a time): a
+     * view, or a dense slice at an odd offset, is copied into a temporary first, and such an
+     * output is written through a temporary that is copied into it on close. Temporaries go back to the allocator on
      * close, to be reused in compute-stream order after the call that used them.
      */
     private final class DenseStaging implements AutoCloseable {
@@ -513,15 +514,19 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
             this.op = op;
         }
 
+        private boolean direct(TensorData t) {
+            return t.isContiguous() && address(op, t) % 16 == 0;
+        }
+
         long input(TensorData t) {
-            if (t.isContiguous()) return address(op, t);
+            if (direct(t)) return address(op, t);
             TensorData staged = temporaryLike(t);
             copy(t, staged);
             return address(op, staged);
         }
 
         long output(TensorData t) {
-            if (t.isContiguous()) return address(op, t);
+            if (direct(t)) return address(op, t);
             stagedOut = temporaryLike(t);
             pendingOut = t;
             return address(op, stagedOut);

@@ -121,6 +121,14 @@ class CudnnConvolutionGpuTest {
     }
 
     @Test
+    void aDenseSliceAtAnOddOffsetIsStagedToAnAlignedCopy() {
+        // one float past a 16-byte boundary: dense, but not where cuDNN's vector loads want it
+        Tensor flat = randn(DType.F32, 1 + 2 * 3 * 9 * 7), w = randn(DType.F32, 4, 3, 3, 3);
+        sameOnEveryEngine("input at element offset 1", DType.F32,
+                v -> Functional.conv2d(v[0].slice(0, 1, v[0].shape()[0]).reshape(2, 3, 9, 7), v[1], null, 1, 1), flat, w);
+    }
+
+    @Test
     void anOutputViewIsWrittenThroughAStagedCopy() {
         Tensor x = randn(DType.F32, 2, 3, 9, 7), w = randn(DType.F32, 4, 3, 3, 3);
         Conv2dParams p = new Conv2dParams(1, 1, 1, 1, 1, 1, 1);
