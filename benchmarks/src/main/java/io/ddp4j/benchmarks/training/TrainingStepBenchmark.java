@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One training step on cuda:0 through the public API (nn modules, SGD with momentum, a Scope per
  * step, the loss read back at the end): the workloads W1, W2, W3 of {@link Workloads}. Time per
- * op is one whole step. W2 runs its forward pass under bf16 autocast; W2_FP32 is the same model
+ * op is one whole step. W1_GRAPH is W1's step captured once as a CUDA graph and replayed
+ * ({@link GraphedStep}), next to PyTorch's whole-step graph. W2 runs its forward pass under bf16 autocast; W2_FP32 is the same model
  * in fp32, for comparison. For W2/W2_FP32,
  * TFLOP/s = 6 * 8192 * 4 * 4096^2 / time (benchmarks/python/jmh_tflops.py prints it).
  * PyTorch's side: benchmarks/python/training_steps_torch.py. Each iteration's tear-down prints the
@@ -34,17 +35,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class TrainingStepBenchmark {
-    @Param({"W1", "W2", "W2_FP32", "W3"})
+    @Param({"W1", "W1_GRAPH", "W2", "W2_FP32", "W3"})
     String workload;
 
     Workloads.Step step;
+    GraphedStep graphed;
     AllocatorReport allocator;
 
     @Setup(Level.Trial)
     public void setUp() {
         GpuState.requireGpu();
-        Workloads.Workload w = Workloads.Workload.valueOf(workload);
-        step = new Workloads.Step(w, Device.cuda(0), w.batch, 42);
+        boolean graph = workload.endsWith("_GRAPH");
+        Workloads.Workload w = Workloads.Workload.valueOf(graph ? workload.substring(0, workload.length() - "_GRAPH".length()) : workload);
+        if (graph) graphed = new GraphedStep(w, Device.cuda(0), w.batch, 42);
+        else step = new Workloads.Step(w, Device.cuda(0), w.batch, 42);
         allocator = new AllocatorReport(Device.cuda(0));
     }
 
@@ -61,10 +65,11 @@ public class TrainingStepBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         if (step != null) step.close();
+        if (graphed != null) graphed.close();
     }
 
     @Benchmark
     public double step() {
-        return step.run();
+        return graphed != null ? graphed.run() : step.run();
     }
 }

@@ -123,6 +123,16 @@ public final class Workloads {
 
         /** One step; returns the loss (reading it back is the step's synchronisation). */
         public double run() {
+            try (Tensor l = enqueue()) {
+                return l.item();
+            }
+        }
+
+        /**
+         * One step's work, enqueued and not waited for; returns the loss, kept out of the step's
+         * scope (the caller closes it). What a CUDA graph captures.
+         */
+        public Tensor enqueue() {
             try (Scope s = Scope.open()) {
                 Tensor l;
                 try (Autocast a = workload == Workload.W2 ? Autocast.enable(DType.BF16) : Autocast.disable()) {
@@ -131,7 +141,7 @@ public final class Workloads {
                 optimizer.zeroGrad();
                 l.backward();
                 optimizer.step();
-                return l.item();
+                return l.keep();
             }
         }
 

@@ -123,6 +123,54 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         }
     }
 
+    // ------------------------------------------------------------------ CUDA graphs
+
+    /**
+     * Captures everything {@code body} enqueues on this device into a graph ({@link CudaGraph}).
+     * Holds this backend's lock throughout, so other threads' ops wait instead of being captured.
+     */
+    public synchronized CudaGraph captureGraph(Runnable body) {
+        if (body == null) throw new IllegalArgumentException("captureGraph: body must not be null");
+        dev.enter();
+        dev.beginCapture();
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            dev.abortCapture(e);
+            throw e;
+        }
+        CudaDevice.Captured captured = dev.endCapture();
+        long exec;
+        try {
+            exec = Cudart.cudaGraphInstantiate(captured.graph(), 0);
+        } catch (RuntimeException e) {
+            try {
+                Cudart.cudaGraphDestroy(captured.graph());
+            } finally {
+                dev.release(captured.owned());
+            }
+            throw e;
+        }
+        return new CudaGraph(this, captured, exec);
+    }
+
+    synchronized void launchGraph(long exec) {
+        dev.enter();
+        Cudart.cudaGraphLaunch(exec, dev.compute);
+    }
+
+    /** Waits for the graph's last replay, then frees it and what it owned. */
+    synchronized void destroyGraph(CudaDevice.Captured captured, long exec) {
+        dev.enter();
+        Cudart.cudaStreamSynchronize(dev.compute);
+        try {
+            Cudart.cudaGraphExecDestroy(exec);
+            Cudart.cudaGraphDestroy(captured.graph());
+        } finally {
+            dev.release(captured.owned());
+        }
+    }
+
     // ------------------------------------------------------------------ memory and transfers
 
     @Override
@@ -687,6 +735,9 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     public synchronized void multiTensorUpdate(Update u) {
         dev.enter();
         if (u.hyper().length > 8) throw new IllegalArgumentException("multi-tensor update: at most 8 hyperparameters, got " + u.hyper().length);
+        if (dev.capturing() && u.kind() == Kind.ADAM)
+            throw new IllegalStateException("a fused Adam step on " + dev.device + " while a CUDA graph is being captured: its bias corrections change"
+                    + " every step, and a replay would repeat the captured step's; step Adam outside the graph");
         int n = u.tensors().size();
         long[] numels = new long[n];
         long[][] rows = new long[n][];

@@ -9,10 +9,13 @@ import io.ddp4j.tensor.memory.cuda.AllocatorStats;
 import io.ddp4j.tensor.memory.cuda.Block;
 import io.ddp4j.tensor.memory.cuda.CachingAllocator;
 import io.ddp4j.tensor.memory.cuda.CudaDeviceMemory;
+import io.ddp4j.tensor.memory.cuda.GraphPool;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,6 +44,14 @@ final class CudaDevice implements AutoCloseable {
     private CublasHandle cublas;
     private Block cublasWorkspace;
     private boolean closed;
+    /** Non-null while the compute stream is being captured into a CUDA graph. */
+    private Capture capture;
+
+    /** What a capture collects besides the graph: its memory pool and the pinned buffers its copies read. */
+    record Capture(GraphPool pool, List<PinnedPool.Buffer> pinned) {}
+
+    /** A finished capture: the graph ({@code cudaGraph_t}) and what it owns. */
+    record Captured(long graph, Capture owned) {}
 
     CudaDevice(Device device) {
         this.device = device;
@@ -87,6 +98,65 @@ final class CudaDevice implements AutoCloseable {
         return cublas.handle();
     }
 
+    boolean capturing() {
+        return capture != null;
+    }
+
+    /** Refuses {@code what} during a capture: the graph would replay it with stale host memory, or it would wait on the host. */
+    private void requireNotCapturing(String what) {
+        if (capture != null)
+            throw new IllegalStateException(what + " on " + device + " while a CUDA graph is being captured: a graph replays device work only."
+                    + " Make the inputs before capturing, fill them between replays with copies on the device, and read results after a replay");
+    }
+
+    /**
+     * Starts capturing the compute stream (relaxed mode: the allocator may still cudaMalloc for the
+     * graph's pool). Everything the backend enqueues until {@link #endCapture} goes into the graph.
+     */
+    void beginCapture() {
+        requireNotCapturing("a second capture");
+        GraphPool pool = allocator.beginCapture();
+        try {
+            Cudart.cudaStreamBeginCapture(compute, Cudart.cudaStreamCaptureModeRelaxed);
+        } catch (RuntimeException e) {
+            allocator.endCapture(pool);
+            allocator.releasePool(pool);
+            throw e;
+        }
+        capture = new Capture(pool, new ArrayList<>());
+    }
+
+    /** Ends the capture; the caller owns the graph and, until it is destroyed, the pool and buffers. */
+    Captured endCapture() {
+        Capture c = capture;
+        capture = null;
+        allocator.endCapture(c.pool());
+        try {
+            return new Captured(Cudart.cudaStreamEndCapture(compute), c);
+        } catch (RuntimeException e) {
+            release(c);
+            throw e;
+        }
+    }
+
+    /** Ends a capture that failed: whatever was captured is dropped. */
+    void abortCapture(Throwable why) {
+        if (capture == null) return;
+        try {
+            Captured c = endCapture();
+            if (c.graph() != 0) Cudart.cudaGraphDestroy(c.graph());
+            release(c.owned());
+        } catch (RuntimeException e) {
+            why.addSuppressed(e);
+        }
+    }
+
+    /** Gives back what a graph owned, once it is destroyed and the device has finished with it. */
+    void release(Capture owned) {
+        for (PinnedPool.Buffer b : owned.pinned()) pinned.unhold(b);
+        allocator.releasePool(owned.pool());
+    }
+
     /** Device memory for work on the compute stream. */
     Block allocate(long bytes) {
         return allocator.allocate(Math.max(bytes, 1), compute);
@@ -108,6 +178,7 @@ final class CudaDevice implements AutoCloseable {
      * stream's earlier work (the destination may have been in use there). Does not block.
      */
     void upload(MemorySegment src, long dst, long bytes) {
+        requireNotCapturing("a copy from the host");
         PinnedPool.Buffer buf = pinned.acquire(bytes);
         MemorySegment.copy(src, 0, buf.segment, 0, bytes);
         order(compute, computeMark, copy);
@@ -123,6 +194,7 @@ final class CudaDevice implements AutoCloseable {
      * been in use there before the allocator handed it out again.
      */
     long uploadUnordered(MemorySegment src, long dst, long bytes) {
+        requireNotCapturing("a copy from the host");
         long ready = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDisableTiming);
         if (bytes > 0) {
             PinnedPool.Buffer buf = pinned.acquire(bytes);
@@ -141,6 +213,7 @@ final class CudaDevice implements AutoCloseable {
      * Throws a kernel's index error, if one was reported since the last check.
      */
     void download(long src, MemorySegment dst, long bytes) {
+        requireNotCapturing("reading values back to the host");
         PinnedPool.Buffer buf = pinned.acquire(bytes + ERROR_SLOT_BYTES);
         order(compute, computeMark, copy);
         Cudart.cudaMemcpyAsync(buf.address, src, bytes, Cudart.cudaMemcpyDeviceToHost, copy);
@@ -162,7 +235,8 @@ final class CudaDevice implements AutoCloseable {
     /**
      * A device block holding {@code values}, copied from a pinned buffer on the compute stream (so
      * kernels enqueued after it see it); give it back with {@link #free} once those are enqueued:
-     * the allocator reuses it only in the compute stream's order. Does not block.
+     * the allocator reuses it only in the compute stream's order. Does not block. During a capture
+     * the graph copies from the pinned buffer on every replay, so the buffer is held for the graph.
      */
     Block uploadOnCompute(long[] values) {
         long bytes = values.length * 8L;
@@ -171,7 +245,12 @@ final class CudaDevice implements AutoCloseable {
         PinnedPool.Buffer buf = pinned.acquire(bytes);
         MemorySegment.copy(values, 0, buf.segment, ValueLayout.JAVA_LONG, 0, values.length);
         Cudart.cudaMemcpyAsync(b.address(), buf.address, bytes, Cudart.cudaMemcpyHostToDevice, compute);
-        pinned.release(buf, compute);
+        if (capture != null) {
+            pinned.hold(buf);
+            capture.pinned().add(buf);
+        } else {
+            pinned.release(buf, compute);
+        }
         return b;
     }
 
@@ -191,6 +270,7 @@ final class CudaDevice implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
+        if (capture != null) abortCapture(new IllegalStateException("closed during a capture"));
         enter();
         Cudart.cudaStreamSynchronize(compute);
         Cudart.cudaStreamSynchronize(copy);

@@ -21,6 +21,7 @@ final class PinnedPool implements AutoCloseable {
         final MemorySegment segment;
         final long event;
         boolean pending; // an event was recorded since the buffer was last known free
+        boolean held;    // a captured CUDA graph copies from it on every replay
 
         Buffer(long address, long size, long event) {
             this.address = address;
@@ -36,7 +37,7 @@ final class PinnedPool implements AutoCloseable {
     /** A buffer of at least {@code bytes} that no enqueued copy still uses. */
     Buffer acquire(long bytes) {
         for (Buffer b : buffers) {
-            if (b.size < bytes) continue;
+            if (b.size < bytes || b.held) continue;
             if (b.pending && !Cudart.cudaEventQuery(b.event)) continue;
             b.pending = false;
             return b;
@@ -54,6 +55,21 @@ final class PinnedPool implements AutoCloseable {
     void release(Buffer b, long stream) {
         Cudart.cudaEventRecord(b.event, stream);
         b.pending = true;
+    }
+
+    /**
+     * Keeps the buffer for a CUDA graph being captured: the graph's copy node reads this host
+     * memory on every replay, so nothing else may take it until {@link #unhold} (after the graph
+     * is destroyed). No event: one recorded inside a capture cannot be asked about outside it.
+     */
+    void hold(Buffer b) {
+        b.held = true;
+    }
+
+    /** The graph that copied from {@code b} is gone and the device has finished its replays. */
+    void unhold(Buffer b) {
+        b.held = false;
+        b.pending = false;
     }
 
     /** How many pinned buffers were ever allocated (a steady loop stops adding). */

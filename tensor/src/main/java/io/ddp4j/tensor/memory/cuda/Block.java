@@ -11,6 +11,8 @@ public final class Block {
     long stream; // changes when another stream takes the block over (after an event)
     long requested;
     boolean inUse;
+    /** The captured graph this block belongs to, or null (see {@link GraphPool}). */
+    GraphPool pool;
 
     Block(long address, long size, long stream) {
         this.address = address;

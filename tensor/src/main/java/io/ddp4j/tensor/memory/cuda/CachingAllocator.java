@@ -29,6 +29,8 @@ public final class CachingAllocator implements AutoCloseable {
     /** stream -> size -> free blocks of that size on that stream */
     private final Map<Long, Map<Long, ArrayDeque<Block>>> free = new HashMap<>();
     private final Map<Block, Boolean> live = new IdentityHashMap<>();
+    /** The pool of the graph being captured, which every allocation serves meanwhile; or null. */
+    private GraphPool capturing;
     private long event;
     private long allocated, reserved, peak, mallocs, frees, hits, crossStream;
     private boolean closed;
@@ -42,6 +44,7 @@ public final class CachingAllocator implements AutoCloseable {
     public synchronized Block allocate(long bytes, long stream) {
         if (closed) throw new IllegalStateException("allocate(" + bytes + ") on " + device + " after its allocator was closed");
         long size = SizeClasses.roundUp(bytes);
+        if (capturing != null) return allocateForGraph(capturing, bytes, size, stream);
         Block b = take(stream, size);
         if (b != null) {
             hits++;
@@ -58,14 +61,79 @@ public final class CachingAllocator implements AutoCloseable {
         return b;
     }
 
-    /** Gives {@code block} back; it can be handed out again at once for work on its stream. */
+    /**
+     * During a capture: a block of the graph's own pool, freed earlier in the capture, or a new one.
+     * Never a block of the ordinary cache (work outside the graph may still use it, and the graph
+     * would write into it on every replay), and never emptyCache's device synchronisation, which a
+     * capture forbids.
+     */
+    private Block allocateForGraph(GraphPool pool, long bytes, long size, long stream) {
+        ArrayDeque<Block> blocks = pool.free.get(size);
+        Block b = blocks == null ? null : blocks.poll();
+        if (b != null) {
+            hits++;
+        } else {
+            long p = api.tryMalloc(size);
+            if (p == 0) throw outOfMemory(size, bytes, " while capturing a CUDA graph (the cache cannot be emptied during a capture)");
+            mallocs++;
+            reserved += size;
+            b = new Block(p, size, stream);
+            b.pool = pool;
+            pool.blocks++;
+            pool.bytes += size;
+        }
+        b.requested = bytes;
+        b.inUse = true;
+        live.put(b, Boolean.TRUE);
+        allocated += size;
+        peak = Math.max(peak, allocated);
+        return b;
+    }
+
+    /** Gives {@code block} back; it can be handed out again at once for work on its stream (or its graph's). */
     public synchronized void free(Block block) {
         if (!block.inUse || live.remove(block) == null) {
             throw new IllegalStateException("free of " + block + " on " + device + ", which is not in use (freed twice?)");
         }
         block.inUse = false;
         allocated -= block.size;
+        if (block.pool != null && !block.pool.released) {
+            block.pool.free.computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
+            return;
+        }
+        block.pool = null;
         free.computeIfAbsent(block.stream, s -> new HashMap<>()).computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
+    }
+
+    /** From now until {@link #endCapture}, every allocation is served from a new graph pool. */
+    public synchronized GraphPool beginCapture() {
+        if (closed) throw new IllegalStateException("capture on " + device + " after its allocator was closed");
+        if (capturing != null) throw new IllegalStateException("a CUDA graph is already being captured on " + device + " (" + capturing + ")");
+        capturing = new GraphPool();
+        return capturing;
+    }
+
+    /** Allocations are served from the ordinary cache again; the pool keeps its blocks for its graph. */
+    public synchronized void endCapture(GraphPool pool) {
+        if (capturing != pool) throw new IllegalStateException(pool + " is not being captured on " + device);
+        capturing = null;
+    }
+
+    /**
+     * The graph is gone (destroyed, and the device done with its last replay): its free blocks join
+     * the ordinary cache, and its blocks still in use join it when they are freed.
+     */
+    public synchronized void releasePool(GraphPool pool) {
+        if (capturing == pool) throw new IllegalStateException(pool + " is still being captured on " + device);
+        if (pool.released) return;
+        pool.released = true;
+        for (ArrayDeque<Block> blocks : pool.free.values()) {
+            for (Block b : blocks) {
+                b.pool = null;
+                free.computeIfAbsent(b.stream, s -> new HashMap<>()).computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+            }
+        }
+        pool.free.clear();
     }
 
     private Block take(long stream, long size) {
@@ -99,24 +167,27 @@ public final class CachingAllocator implements AutoCloseable {
             emptyCache();
             p = api.tryMalloc(size);
         }
-        if (p == 0) throw outOfMemory(size, requested);
+        if (p == 0) throw outOfMemory(size, requested, "");
         mallocs++;
         reserved += size;
         return p;
     }
 
-    private CudaOutOfMemoryException outOfMemory(long size, long requested) {
+    private CudaOutOfMemoryException outOfMemory(long size, long requested, String when) {
         long[] info = api.memInfo();
         return new CudaOutOfMemoryException(String.format(
-                "CUDA out of memory on %s: tried to allocate %s (%d bytes requested); ddp4j has %s allocated and %s reserved"
-                        + " (%s cached, already given back and retried); the driver reports %s free of %s total."
+                "CUDA out of memory on %s%s: tried to allocate %s (%d bytes requested); ddp4j has %s allocated and %s reserved"
+                        + " (%s cached%s); the driver reports %s free of %s total."
                         + " Use a smaller batch, free tensors sooner (Scope), or check what else uses this GPU.",
-                device, Bytes.format(size), requested, Bytes.format(allocated), Bytes.format(reserved),
-                Bytes.format(reserved - allocated), Bytes.format(info[0]), Bytes.format(info[1])), requested);
+                device, when, Bytes.format(size), requested, Bytes.format(allocated), Bytes.format(reserved),
+                Bytes.format(reserved - allocated), when.isEmpty() ? ", already given back and retried" : "",
+                Bytes.format(info[0]), Bytes.format(info[1])), requested);
     }
 
     /** Gives every cached (free) block back to the driver, after the device finished its work. */
     public synchronized void emptyCache() {
+        if (capturing != null)
+            throw new IllegalStateException("emptyCache on " + device + " while a CUDA graph is being captured: it would synchronise the device, which a capture forbids");
         if (free.values().stream().allMatch(m -> m.values().stream().allMatch(ArrayDeque::isEmpty))) return;
         api.synchronize();
         for (Map<Long, ArrayDeque<Block>> bySize : free.values()) {
