@@ -19,6 +19,7 @@ import io.ddp4j.tensor.memory.cuda.Block;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * conv2d's three passes through cuDNN on one device's compute stream. One plan per input shape
@@ -108,30 +109,15 @@ final class CudnnConvolutions implements AutoCloseable {
     }
 
     void forward(Conv2dPlan plan, long x, long w, long y) {
-        Block ws = workspace(plan);
-        try {
-            plan.forward(dev.compute, x, w, y, 1, 0, address(ws));
-        } finally {
-            release(ws);
-        }
+        withWorkspace(plan, ws -> plan.forward(dev.compute, x, w, y, 1, 0, ws));
     }
 
     void backwardData(Conv2dPlan plan, long w, long dy, long dx) {
-        Block ws = workspace(plan);
-        try {
-            plan.backwardData(dev.compute, w, dy, dx, 1, 0, address(ws));
-        } finally {
-            release(ws);
-        }
+        withWorkspace(plan, ws -> plan.backwardData(dev.compute, w, dy, dx, 1, 0, ws));
     }
 
     void backwardFilter(Conv2dPlan plan, long x, long dy, long dw) {
-        Block ws = workspace(plan);
-        try {
-            plan.backwardFilter(dev.compute, x, dy, dw, 1, 0, address(ws));
-        } finally {
-            release(ws);
-        }
+        withWorkspace(plan, ws -> plan.backwardFilter(dev.compute, x, dy, dw, 1, 0, ws));
     }
 
     /** Plans made so far (cuDNN ones and remembered fallbacks), for tests. */
@@ -148,18 +134,18 @@ final class CudnnConvolutions implements AutoCloseable {
         return handle;
     }
 
-    // The workspace goes back to the allocator once the pass is enqueued: the allocator reuses a
-    // block on the compute stream only in stream order, after this pass has run.
-    private Block workspace(Conv2dPlan plan) {
-        return plan.workspaceBytes() > 0 ? dev.allocate(plan.workspaceBytes()) : null;
-    }
-
-    private static long address(Block ws) {
-        return ws == null ? 0 : ws.address();
-    }
-
-    private void release(Block ws) {
-        if (ws != null) dev.free(ws);
+    /**
+     * Runs {@code pass} with a workspace of the plan's size from the caching allocator (0 when it
+     * needs none). The block goes back once the pass is enqueued: the allocator reuses a block on
+     * the compute stream only in stream order, after this pass has run.
+     */
+    private void withWorkspace(Conv2dPlan plan, LongConsumer pass) {
+        Block ws = plan.workspaceBytes() > 0 ? dev.allocate(plan.workspaceBytes()) : null;
+        try {
+            pass.accept(ws == null ? 0 : ws.address());
+        } finally {
+            if (ws != null) dev.free(ws);
+        }
     }
 
     @Override

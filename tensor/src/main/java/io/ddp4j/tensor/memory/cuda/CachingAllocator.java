@@ -53,10 +53,14 @@ public final class CachingAllocator implements AutoCloseable {
         } else {
             b = new Block(malloc(size, bytes), size, stream);
         }
-        b.requested = bytes;
+        return handOut(b, bytes);
+    }
+
+    private Block handOut(Block b, long requested) {
+        b.requested = requested;
         b.inUse = true;
         live.put(b, Boolean.TRUE);
-        allocated += size;
+        allocated += b.size;
         peak = Math.max(peak, allocated);
         return b;
     }
@@ -82,12 +86,7 @@ public final class CachingAllocator implements AutoCloseable {
             pool.blocks++;
             pool.bytes += size;
         }
-        b.requested = bytes;
-        b.inUse = true;
-        live.put(b, Boolean.TRUE);
-        allocated += size;
-        peak = Math.max(peak, allocated);
-        return b;
+        return handOut(b, bytes);
     }
 
     /** Gives {@code block} back; it can be handed out again at once for work on its stream (or its graph's). */
