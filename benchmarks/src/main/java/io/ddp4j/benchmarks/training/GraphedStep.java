@@ -19,9 +19,14 @@ public final class GraphedStep implements AutoCloseable {
 
     public GraphedStep(Workloads.Workload w, Device device, int batch, long seed) {
         this.step = new Workloads.Step(w, device, batch, seed);
-        for (int i = 0; i < WARMUP_STEPS; i++) step.run();
         Tensor[] captured = new Tensor[1];
-        this.graph = CudaGraph.capture(device, () -> captured[0] = step.enqueue());
+        try {
+            for (int i = 0; i < WARMUP_STEPS; i++) step.run();
+            this.graph = CudaGraph.capture(device, () -> captured[0] = step.enqueue());
+        } catch (RuntimeException | Error e) {
+            step.close();
+            throw e;
+        }
         this.loss = captured[0];
     }
 

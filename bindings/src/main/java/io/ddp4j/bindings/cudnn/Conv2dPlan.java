@@ -3,8 +3,11 @@ package io.ddp4j.bindings.cudnn;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.*;
 
 import io.ddp4j.bindings.cuda.Cudart;
+import io.ddp4j.bindings.CudnnException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -109,30 +112,61 @@ public final class Conv2dPlan implements AutoCloseable {
         long h = handle.address();
         boolean exhaustive = options.search() == Conv2dOptions.Search.EXHAUSTIVE;
 
+        long[] bytes = new long[1];
         List<ConvolutionAlgoPerf> ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionForwardAlgorithm(h, x.address(), w.address(), fwdConv.address(), y.address(), Cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionForwardAlgorithm_v7(h, x.address(), w.address(), fwdConv.address(), y.address(), Cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(h));
-        fwd = options.pick("forward", ranked);
-        fwdConv.setMathType(options.mathTypeFor(fwd));
-        long fwdBytes = Cudnn.cudnnGetConvolutionForwardWorkspaceSize(h, x.address(), w.address(), fwdConv.address(), y.address(), fwd.algo());
+        fwd = choose("forward", ranked, options, fwdConv,
+                p -> Cudnn.cudnnGetConvolutionForwardWorkspaceSize(h, x.address(), w.address(), fwdConv.address(), y.address(), p.algo()), bytes);
+        long fwdBytes = bytes[0];
 
         ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionBackwardDataAlgorithm(h, w.address(), y.address(), bwdDataConv.address(), x.address(), Cudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w.address(), y.address(), bwdDataConv.address(), x.address(), Cudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h));
-        bwdData = options.pick("backward-data", ranked);
-        bwdDataConv.setMathType(options.mathTypeFor(bwdData));
-        long bwdDataBytes = Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, w.address(), y.address(), bwdDataConv.address(), x.address(), bwdData.algo());
+        bwdData = choose("backward-data", ranked, options, bwdDataConv,
+                p -> Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, w.address(), y.address(), bwdDataConv.address(), x.address(), p.algo()), bytes);
+        long bwdDataBytes = bytes[0];
 
         ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionBackwardFilterAlgorithm(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), Cudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), Cudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h));
-        bwdFilter = options.pick("backward-filter", ranked);
-        bwdFilterConv.setMathType(options.mathTypeFor(bwdFilter));
-        long bwdFilterBytes = Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), bwdFilter.algo());
+        bwdFilter = choose("backward-filter", ranked, options, bwdFilterConv,
+                p -> Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), p.algo()), bytes);
+        long bwdFilterBytes = bytes[0];
 
         workspaceBytes = Math.max(fwdBytes, Math.max(bwdDataBytes, bwdFilterBytes));
         ownsWorkspace = ownWorkspace;
         workspace = ownWorkspace && workspaceBytes > 0 ? Cudart.cudaMalloc(workspaceBytes) : 0;
+    }
+
+    /**
+     * The first candidate, best first, that the options accept and whose workspace cuDNN can size
+     * within the options' limit, with its math type set on {@code conv} (the size depends on it);
+     * its workspace bytes go to {@code bytes[0]}. Like PyTorch, a candidate cuDNN then refuses
+     * is passed over for the next rather than failing the whole shape.
+     */
+    private static ConvolutionAlgoPerf choose(String pass, List<ConvolutionAlgoPerf> ranked, Conv2dOptions options,
+                                              ConvolutionDescriptor conv, ToLongFunction<ConvolutionAlgoPerf> workspaceOf, long[] bytes) {
+        List<String> passedOver = new ArrayList<>();
+        for (ConvolutionAlgoPerf p : ranked) {
+            if (!options.accepts(p)) continue;
+            conv.setMathType(options.mathTypeFor(p));
+            long need;
+            try {
+                need = workspaceOf.applyAsLong(p);
+            } catch (CudnnException e) {
+                passedOver.add("algo " + p.algo() + ": " + e.getMessage());
+                continue;
+            }
+            if (need > options.workspaceLimitBytes()) {
+                passedOver.add("algo " + p.algo() + ": needs " + need + " B of workspace");
+                continue;
+            }
+            bytes[0] = need;
+            return p;
+        }
+        if (passedOver.isEmpty()) return options.pick(pass, ranked); // throws, listing every candidate
+        throw new IllegalStateException("no cuDNN " + pass + " algorithm fits " + options + ": " + String.join("; ", passedOver));
     }
 
     // ---- passes -------------------------------------------------------------------------------

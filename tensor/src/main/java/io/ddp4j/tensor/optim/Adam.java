@@ -111,7 +111,7 @@ public class Adam extends Optimizer {
             ParamState s = state(p);
             if (s.get("exp_avg") == null) s.put("exp_avg", Tensor.zeros(p.dtype(), p.device(), p.shape()));
             if (s.get("exp_avg_sq") == null) s.put("exp_avg_sq", Tensor.zeros(p.dtype(), p.device(), p.shape()));
-            long step = s.incrementStep();
+            long step = s.step() + 1; // counted below, once the update is enqueued: a refused update changes no state
             double biasCorrection1 = 1 - Math.pow(beta1, step);
             double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
             entries.add(new MultiTensorUpdates.Entry(p.data(name()), p.grad().data(name()), s.get("exp_avg").data(name()),
@@ -121,6 +121,7 @@ public class Adam extends Optimizer {
                 | (decoupledWeightDecay ? MultiTensorUpdates.DECOUPLED : 0);
         backend.multiTensorUpdate(new MultiTensorUpdates.Update(MultiTensorUpdates.Kind.ADAM, entries,
                 new double[]{weightDecay, 1 - lr * weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, eps}, flags));
+        for (Tensor p : params) state(p).incrementStep();
         return true;
     }
 

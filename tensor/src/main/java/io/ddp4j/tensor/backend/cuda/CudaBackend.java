@@ -65,9 +65,14 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         return "direct kernels (" + cudnnSettings.whyNotCudnn().orElse("switched off by a test") + ")";
     }
 
-    /** cuDNN plans made so far on this device (0 while the direct kernels serve), for tests. */
+    /** Convolution passes enqueued on cuDNN on this device, for tests (a fallback to the direct kernels adds none). */
+    synchronized long cudnnPassCount() {
+        return cudnn == null ? 0 : cudnn.passCount();
+    }
+
+    /** Shapes with a cuDNN plan on this device (not those left to the direct kernels), for tests. */
     synchronized int cudnnPlanCount() {
-        return cudnn == null ? 0 : cudnn.planCount();
+        return cudnn == null ? 0 : cudnn.plansInUse();
     }
 
     /**
@@ -132,6 +137,9 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     public synchronized CudaGraph captureGraph(Runnable body) {
         if (body == null) throw new IllegalArgumentException("captureGraph: body must not be null");
         dev.enter();
+        // handles are made on first use, and making one inside a capture is not allowed
+        dev.cublas();
+        if (cudnn != null) cudnn.prepareHandle();
         dev.beginCapture();
         try {
             body.run();
@@ -229,6 +237,10 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     /** Makes this backend's device current on the calling thread. */
     void enterDevice() {
         dev.enter();
+    }
+
+    void requireNotCapturing(String what) {
+        dev.requireNotCapturing(what);
     }
 
     @Override

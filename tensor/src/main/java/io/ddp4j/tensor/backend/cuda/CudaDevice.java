@@ -103,7 +103,7 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /** Refuses {@code what} during a capture: the graph would replay it with stale host memory, or it would wait on the host. */
-    private void requireNotCapturing(String what) {
+    void requireNotCapturing(String what) {
         if (capture != null)
             throw new IllegalStateException(what + " on " + device + " while a CUDA graph is being captured: a graph replays device work only."
                     + " Make the inputs before capturing, fill them between replays with copies on the device, and read results after a replay");
@@ -144,8 +144,11 @@ final class CudaDevice implements AutoCloseable {
         if (capture == null) return;
         try {
             Captured c = endCapture();
-            if (c.graph() != 0) Cudart.cudaGraphDestroy(c.graph());
-            release(c.owned());
+            try {
+                if (c.graph() != 0) Cudart.cudaGraphDestroy(c.graph());
+            } finally {
+                release(c.owned());
+            }
         } catch (RuntimeException e) {
             why.addSuppressed(e);
         }
@@ -242,9 +245,15 @@ final class CudaDevice implements AutoCloseable {
         long bytes = values.length * 8L;
         Block b = allocate(bytes);
         if (bytes == 0) return b;
-        PinnedPool.Buffer buf = pinned.acquire(bytes);
+        // during a capture, no event query (the buffer comes from those known free, or a new one)
+        PinnedPool.Buffer buf = capture != null ? pinned.acquireWithoutQuery(bytes) : pinned.acquire(bytes);
         MemorySegment.copy(values, 0, buf.segment, ValueLayout.JAVA_LONG, 0, values.length);
-        Cudart.cudaMemcpyAsync(b.address(), buf.address, bytes, Cudart.cudaMemcpyHostToDevice, compute);
+        try {
+            Cudart.cudaMemcpyAsync(b.address(), buf.address, bytes, Cudart.cudaMemcpyHostToDevice, compute);
+        } catch (RuntimeException e) {
+            free(b);
+            throw e;
+        }
         if (capture != null) {
             pinned.hold(buf);
             capture.pinned().add(buf);

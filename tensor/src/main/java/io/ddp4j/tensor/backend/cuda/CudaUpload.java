@@ -29,6 +29,8 @@ final class CudaUpload implements PendingUpload {
             if (before != 0) return;
             long compute = backend.computeStream();
             backend.enterDevice();
+            // its timing events would be recorded inside the capture, and never be asked about after it
+            backend.requireNotCapturing("taking a prefetched batch");
             before = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDefault);
             after = Cudart.cudaEventCreateWithFlags(Cudart.cudaEventDefault);
             Cudart.cudaEventRecord(before, compute);

@@ -4,8 +4,8 @@ import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_BFLOAT16;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_DOUBLE;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_FLOAT;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_HALF;
-import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DEFAULT_MATH;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_FMA_MATH;
+import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_TENSOR_OP_MATH;
 
 import io.ddp4j.bindings.CudnnException;
 import io.ddp4j.bindings.cudnn.Conv2dOptions;
@@ -28,8 +28,8 @@ import java.util.function.LongConsumer;
  * it runs on the stream, so a steady loop makes no cudaMalloc and no memory sits pinned per plan.
  *
  * <p>FP32 and FP64 run with FMA math (no TF32), the same choice the backend makes for cuBLAS, so
- * results stay within FP32 rounding of the CPU reference. F16 and BF16 may use tensor cores,
- * accumulating in FP32. A shape cuDNN cannot plan (no algorithm fits) is remembered and reported
+ * results stay within FP32 rounding of the CPU reference. F16 and BF16 ask for tensor cores
+ * ({@code CUDNN_TENSOR_OP_MATH}: the legacy API uses them only when asked), accumulating in FP32. A shape cuDNN cannot plan (no algorithm fits) is remembered and reported
  * to the caller, which runs ddp4j's direct kernels for it instead.
  *
  * <p>Not thread-safe: the backend calls it under its lock. Tensors must be dense (the backend
@@ -44,6 +44,7 @@ final class CudnnConvolutions implements AutoCloseable {
     private final CudaDevice dev;
     private final CudnnSettings settings;
     private CudnnHandle handle;
+    private long passes;
     private final Map<PlanKey, Optional<Conv2dPlan>> plans = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<PlanKey, Optional<Conv2dPlan>> eldest) {
@@ -75,9 +76,12 @@ final class CudnnConvolutions implements AutoCloseable {
         };
     }
 
-    /** The algorithm choice for {@code t} under {@code settings}: FMA math keeps FP32 and FP64 exact to their precision. */
+    /**
+     * The algorithm choice for {@code t} under {@code settings}: FMA math keeps FP32 and FP64 exact
+     * to their precision; half precision asks for tensor cores.
+     */
     static Conv2dOptions options(DType t, CudnnSettings settings) {
-        int math = t == DType.F32 || t == DType.F64 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
+        int math = t == DType.F32 || t == DType.F64 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
         return Conv2dOptions.defaults()
                 .withSearch(settings.benchmark() ? Conv2dOptions.Search.EXHAUSTIVE : Conv2dOptions.Search.HEURISTIC)
                 .withMathType(math)
@@ -96,6 +100,11 @@ final class CudnnConvolutions implements AutoCloseable {
         PlanKey key = new PlanKey(shapeOf(xShape, wShape, p), t);
         Optional<Conv2dPlan> plan = plans.get(key);
         if (plan != null) return plan;
+        // planning may run and time kernels (benchmark mode) or fail for reasons of its own inside
+        // a capture; a fallback decided there would stick for good
+        if (dev.capturing())
+            throw new IllegalStateException("conv2d " + key.shape() + " in " + t + " on " + dev.device + " was not run before this CUDA graph capture:"
+                    + " run the step once before capturing it, so its cuDNN plan exists");
         try {
             plan = Optional.of(Conv2dPlan.createWithoutWorkspace(handle(), key.shape(), cudnnType(t), options(t, settings)));
         } catch (CudnnException | IllegalStateException e) {
@@ -120,9 +129,19 @@ final class CudnnConvolutions implements AutoCloseable {
         withWorkspace(plan, ws -> plan.backwardFilter(dev.compute, x, dy, dw, 1, 0, ws));
     }
 
-    /** Plans made so far (cuDNN ones and remembered fallbacks), for tests. */
-    int planCount() {
-        return plans.size();
+    /** Shapes planned on cuDNN (not those remembered as left to the direct kernels), for tests. */
+    int plansInUse() {
+        return (int) plans.values().stream().filter(Optional::isPresent).count();
+    }
+
+    /** Passes enqueued on cuDNN so far, for tests. */
+    long passCount() {
+        return passes;
+    }
+
+    /** Makes the handle now, outside any capture (making one inside a capture is not allowed). */
+    void prepareHandle() {
+        handle();
     }
 
     private CudnnHandle handle() {
@@ -143,6 +162,7 @@ final class CudnnConvolutions implements AutoCloseable {
         Block ws = plan.workspaceBytes() > 0 ? dev.allocate(plan.workspaceBytes()) : null;
         try {
             pass.accept(ws == null ? 0 : ws.address());
+            passes++;
         } finally {
             if (ws != null) dev.free(ws);
         }

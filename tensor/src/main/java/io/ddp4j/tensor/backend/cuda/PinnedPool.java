@@ -36,9 +36,18 @@ final class PinnedPool implements AutoCloseable {
 
     /** A buffer of at least {@code bytes} that no enqueued copy still uses. */
     Buffer acquire(long bytes) {
+        return acquire(bytes, true);
+    }
+
+    /** Like {@link #acquire}, but without asking the device: buffers with a copy pending are passed over. */
+    Buffer acquireWithoutQuery(long bytes) {
+        return acquire(bytes, false);
+    }
+
+    private Buffer acquire(long bytes, boolean mayQuery) {
         for (Buffer b : buffers) {
             if (b.size < bytes || b.held) continue;
-            if (b.pending && !Cudart.cudaEventQuery(b.event)) continue;
+            if (b.pending && (!mayQuery || !Cudart.cudaEventQuery(b.event))) continue;
             b.pending = false;
             return b;
         }

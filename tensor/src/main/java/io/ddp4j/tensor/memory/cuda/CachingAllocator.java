@@ -100,6 +100,12 @@ public final class CachingAllocator implements AutoCloseable {
             block.pool.free.computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
             return;
         }
+        if (block.pool == null && capturing != null) {
+            // made before the capture and dropped inside it: the graph may use it (a gradient
+            // accumulated in place, then let go), so it waits until the graph is gone
+            capturing.deferred.add(block);
+            return;
+        }
         block.pool = null;
         free.computeIfAbsent(block.stream, s -> new HashMap<>()).computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
     }
@@ -126,6 +132,9 @@ public final class CachingAllocator implements AutoCloseable {
         if (capturing == pool) throw new IllegalStateException(pool + " is still being captured on " + device);
         if (pool.released) return;
         pool.released = true;
+        for (Block b : pool.deferred)
+            free.computeIfAbsent(b.stream, s -> new HashMap<>()).computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+        pool.deferred.clear();
         for (ArrayDeque<Block> blocks : pool.free.values()) {
             for (Block b : blocks) {
                 b.pool = null;

@@ -1,7 +1,9 @@
 package io.ddp4j.tensor.memory.cuda;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,7 +12,8 @@ import java.util.Map;
  * captured belongs to it until the graph is destroyed: freed during capture (a temporary), such a
  * block is reused only by later allocations of the same capture, in the graph's own order; freed
  * after it, it waits here, never handed to work outside the graph, which would be overwritten by
- * the next replay. Released, its blocks join the allocator's ordinary cache.
+ * the next replay. Blocks made before the capture and freed during it wait here too, since the
+ * graph may write them. Released, its blocks join the allocator's ordinary cache.
  */
 public final class GraphPool {
     private static int nextId;
@@ -18,6 +21,8 @@ public final class GraphPool {
     final int id;
     /** size -> free blocks of this pool */
     final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+    /** Ordinary blocks freed during the capture: the graph may use them, so they wait for its release. */
+    final List<Block> deferred = new ArrayList<>();
     long blocks, bytes;
     boolean released;
 

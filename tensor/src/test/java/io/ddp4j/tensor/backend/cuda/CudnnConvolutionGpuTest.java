@@ -77,8 +77,11 @@ class CudnnConvolutionGpuTest {
         double[][] expected = valueAndGrads(f, copies(cpu, Device.CPU));
         for (boolean onCudnn : new boolean[]{true, false}) {
             cuda().setCudnnConvolutions(onCudnn);
+            long passes = cuda().cudnnPassCount();
             double[][] actual = valueAndGrads(f, copies(cpu, CUDA));
             String engine = onCudnn ? "cudnn" : "direct kernels";
+            // forward, and the gradients of input and weight: three passes, none left to the direct kernels
+            if (onCudnn) assertEquals(passes + 3, cuda().cudnnPassCount(), what + " " + t + ": passes run on cuDNN");
             for (int i = 0; i < expected.length; i++)
                 assertClose(expected[i], actual[i], tolerance(t), tolerance(t), what + " " + t + " on " + engine + (i == 0 ? " value" : " grad " + (i - 1)));
         }

@@ -4,7 +4,7 @@ import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_BFLOAT16;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_DOUBLE;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_FLOAT;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DATA_HALF;
-import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_DEFAULT_MATH;
+import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_TENSOR_OP_MATH;
 import static io.ddp4j.bindings.cudnn.CudnnConstants.CUDNN_FMA_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,12 +48,12 @@ class CudnnSettingsTest {
     }
 
     @Test
-    void fp32AndFp64StayOffTensorCoresWhileHalfPrecisionMayUseThem() {
+    void fp32AndFp64StayOffTensorCoresWhileHalfPrecisionAsksForThem() {
         CudnnSettings plain = new CudnnSettings(true, false, false);
         assertEquals(CUDNN_FMA_MATH, CudnnConvolutions.options(DType.F32, plain).mathType());
         assertEquals(CUDNN_FMA_MATH, CudnnConvolutions.options(DType.F64, plain).mathType());
-        assertEquals(CUDNN_DEFAULT_MATH, CudnnConvolutions.options(DType.F16, plain).mathType());
-        assertEquals(CUDNN_DEFAULT_MATH, CudnnConvolutions.options(DType.BF16, plain).mathType());
+        assertEquals(CUDNN_TENSOR_OP_MATH, CudnnConvolutions.options(DType.F16, plain).mathType());
+        assertEquals(CUDNN_TENSOR_OP_MATH, CudnnConvolutions.options(DType.BF16, plain).mathType());
         Conv2dOptions o = CudnnConvolutions.options(DType.F32, plain);
         assertEquals(Conv2dOptions.Search.HEURISTIC, o.search());
         assertFalse(o.deterministicOnly());

@@ -78,6 +78,19 @@ class GraphPoolTest {
     }
 
     @Test
+    void aBlockMadeBeforeTheCaptureAndFreedDuringItWaitsForTheGraph() {
+        Block gradient = allocator.allocate(4096, COMPUTE); // accumulated into by the captured step, then let go
+        GraphPool pool = allocator.beginCapture();
+        allocator.free(gradient);
+        allocator.endCapture(pool);
+        Block outside = allocator.allocate(4096, COMPUTE);
+        assertNotEquals(gradient.address(), outside.address(), "every replay still writes it");
+        allocator.releasePool(pool);
+        Block later = allocator.allocate(4096, COMPUTE);
+        assertEquals(gradient.address(), later.address());
+    }
+
+    @Test
     void aCaptureNeverSynchronisesTheDevice() {
         GraphPool pool = allocator.beginCapture();
         var e = assertThrows(IllegalStateException.class, allocator::emptyCache);
