@@ -23,6 +23,8 @@ final class DeviceArray implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocateFrom(JAVA_FLOAT, values);
             Cudart.cudaMemcpy(d.ptr, host.address(), d.bytes, Cudart.cudaMemcpyHostToDevice);
+            // from pageable memory the copy may return before its DMA lands; NCCL's streams do not order with it
+            Cudart.cudaDeviceSynchronize();
         } catch (RuntimeException e) {
             d.close();
             throw e;
@@ -35,6 +37,8 @@ final class DeviceArray implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocateFrom(JAVA_SHORT, values);
             Cudart.cudaMemcpy(d.ptr, host.address(), d.bytes, Cudart.cudaMemcpyHostToDevice);
+            // from pageable memory the copy may return before its DMA lands; NCCL's streams do not order with it
+            Cudart.cudaDeviceSynchronize();
         } catch (RuntimeException e) {
             d.close();
             throw e;

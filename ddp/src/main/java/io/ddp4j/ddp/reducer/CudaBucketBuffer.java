@@ -4,6 +4,7 @@ import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.Work;
+import io.ddp4j.ddp.pg.nccl.CurrentStream;
 import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
@@ -28,9 +29,15 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
         this.computeStream = ((CudaBackend) Backends.forDevice(device)).computeStream();
     }
 
+    // Any other group that takes device buffers (a wrapper, a staged group) orders its op after
+    // CurrentStream, which is the legacy default stream unless set: the compute stream is
+    // non-blocking and does not order with it, so it is made current around the call.
     @Override
     public Work allReduce(ProcessGroup group, ReduceOp op) {
-        return group instanceof NcclProcessGroup nccl ? nccl.allReduce(buffer, op, computeStream) : group.allReduce(buffer, op);
+        if (group instanceof NcclProcessGroup nccl) return nccl.allReduce(buffer, op, computeStream);
+        try (var s = CurrentStream.use(computeStream)) {
+            return group.allReduce(buffer, op);
+        }
     }
 
     @Override
@@ -46,6 +53,9 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
 
     @Override
     public Work broadcast(ProcessGroup group, int root) {
-        return group instanceof NcclProcessGroup nccl ? nccl.broadcast(buffer, root, computeStream) : group.broadcast(buffer, root);
+        if (group instanceof NcclProcessGroup nccl) return nccl.broadcast(buffer, root, computeStream);
+        try (var s = CurrentStream.use(computeStream)) {
+            return group.broadcast(buffer, root);
+        }
     }
 }

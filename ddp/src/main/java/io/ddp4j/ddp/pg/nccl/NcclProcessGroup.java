@@ -78,6 +78,8 @@ public final class NcclProcessGroup implements ProcessGroup {
     static final Duration DEFAULT_WATCHDOG_INTERVAL = Duration.ofMillis(100);
 
     private static final long FIRST_PAUSE_NANOS = 2_000, MAX_PAUSE_NANOS = 1_000_000;
+    /** How long the thread that ends a group waits for ncclCommAbort before going on with its exception. */
+    private static final long ABORT_WAIT_MILLIS = 2_000;
 
     private final String name;
     private final int rank, size;
@@ -101,6 +103,8 @@ public final class NcclProcessGroup implements ProcessGroup {
     private long collectiveSequence, p2pSequence;
 
     private volatile NcclAbortedException failure;
+    /** The thread running ncclCommAbort after a failure, if one was started; close() waits for it. */
+    private Thread aborter;
     private volatile boolean closed;
     private final Thread watchdog;
 
@@ -553,7 +557,18 @@ public final class NcclProcessGroup implements ProcessGroup {
     /** Called by {@link NcclWork#poll()}: compares its fingerprints once they landed, and completes it once its event is done. */
     void refresh(NcclWork w) {
         if (!w.enqueued || !w.isPending()) return;
+        NcclAbortedException f = failure;
+        if (f != null) {
+            // issued while the group was being aborted: it missed abortAll's sweep, and its end event,
+            // which the abort may let through, must not pass for success
+            w.fail(new NcclAbortedException(w.description() + " was aborted: " + f.getMessage(), w.op, w.sequence, rank,
+                    f.reason(), f.suspectRanks(), f));
+            pending.remove(w);
+            return;
+        }
         try {
+            // the thread asking may be any (DDP's completion thread, a user's): the event belongs to this device
+            driver.makeCurrent();
             checkFingerprint(w);
             if (!w.isPending()) return;
             if (driver.eventDone(w.endEvent)) {
@@ -644,6 +659,23 @@ public final class NcclProcessGroup implements ProcessGroup {
                     groupFailure.reason(), groupFailure.suspectRanks(), reason));
         }
         pending.clear();
+        // ncclCommAbort frees the communicator's memory, and those frees wait until the device is
+        // idle: with a stream that never finishes (the very case a timeout reports) it would never
+        // return. So it runs on a thread of its own, and the caller (a user thread awaiting an op,
+        // or the watchdog) waits for it only a moment: the ops have failed already.
+        Thread t = Thread.ofPlatform().daemon().name("ddp4j-nccl-abort-rank" + rank).unstarted(() -> abortCommunicator(groupFailure));
+        synchronized (this) {
+            aborter = t;
+        }
+        t.start();
+        try {
+            t.join(ABORT_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void abortCommunicator(NcclAbortedException groupFailure) {
         try {
             // bounded: a non-blocking communicator's calls return quickly, but an abort must happen even if one does not
             boolean locked = ncclLock.tryLock(Math.max(1, timeoutNanos / 4), TimeUnit.NANOSECONDS);
@@ -653,7 +685,6 @@ public final class NcclProcessGroup implements ProcessGroup {
                 if (locked) ncclLock.unlock();
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             driver.abort();
         } catch (RuntimeException e) {
             groupFailure.addSuppressed(e);
@@ -739,6 +770,18 @@ public final class NcclProcessGroup implements ProcessGroup {
             LockSupport.unpark(watchdog);
             try {
                 watchdog.join(Math.max(1000, timeout.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Thread abortInFlight;
+        synchronized (this) {
+            abortInFlight = aborter;
+        }
+        if (abortInFlight != null) {
+            // the streams and buffers below must outlive the abort that may still be freeing the communicator
+            try {
+                abortInFlight.join(Math.max(1000, timeout.toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -196,8 +196,23 @@ final class FakeNcclDriver implements NcclDriver {
         return "ncclResult(" + ncclResult + "): fake";
     }
 
+    /** When set, abort() first waits for it: the real ncclCommAbort frees memory, which waits for a device that may be stuck. */
+    volatile java.util.concurrent.CountDownLatch abortHeldUntil;
+
     @Override
-    public synchronized void abort() {
+    public void abort() {
+        var held = abortHeldUntil;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        abortNow();
+    }
+
+    private synchronized void abortNow() {
         aborts++;
         calls.add("abort");
         hung = false; // the abort ends the kernels stuck on the device; what follows them runs

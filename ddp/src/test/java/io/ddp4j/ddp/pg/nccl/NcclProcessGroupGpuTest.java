@@ -116,6 +116,9 @@ class NcclProcessGroupGpuTest {
                 else host.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
             }
             Cudart.cudaMemcpy(p, host.address(), bytes, Cudart.cudaMemcpyHostToDevice);
+            // from pageable memory cudaMemcpy may return before its DMA lands, and the ops run on
+            // non-blocking streams that do not order with it
+            Cudart.cudaDeviceSynchronize();
         }
         return new DeviceBuffer(p, dtype, values.length, 0);
     }

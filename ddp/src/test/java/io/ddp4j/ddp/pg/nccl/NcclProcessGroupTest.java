@@ -283,6 +283,26 @@ class NcclProcessGroupTest {
     }
 
     @Test
+    void anAbortStuckOnTheDeviceDoesNotHoldUpTheThreadThatEndsTheGroup() {
+        driver = new FakeNcclDriver(0, 1);
+        pg = new NcclProcessGroup("stuck", List.of(0), driver, Duration.ofMillis(200), driver::now, null, 4);
+        driver.hangsOn = call -> call.startsWith("allReduce");
+        var release = new java.util.concurrent.CountDownLatch(1);
+        driver.abortHeldUntil = release; // like ncclCommAbort waiting for a stream that never finishes
+        Work w = pg.allReduce(f32(1), ReduceOp.SUM, CALLER);
+        driver.advance(Duration.ofSeconds(1));
+        long t0 = System.nanoTime();
+        pg.watchdogPoll(); // the timeout: ops fail, the abort starts and does not finish
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the thread that ended the group went on");
+        var e = assertThrows(NcclAbortedException.class, () -> w.await(Duration.ofSeconds(5)));
+        assertEquals(NcclAbortedException.Reason.TIMEOUT, e.reason());
+        assertEquals(0, driver.aborts, "the abort is still waiting for the device");
+        release.countDown();
+        pg.close(); // waits for the abort before freeing what it may still use
+        assertTrue(driver.aborts >= 1);
+    }
+
+    @Test
     void theWatchdogThreadDoesItOnItsOwn() {
         driver = new FakeNcclDriver(0, 1);
         pg = new NcclProcessGroup("threaded", List.of(0), driver, Duration.ofMillis(200), System::nanoTime, Duration.ofMillis(10), 4);

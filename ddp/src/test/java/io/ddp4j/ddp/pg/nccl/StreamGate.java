@@ -10,20 +10,27 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Optional;
 
 /**
  * Holds a CUDA stream until the test opens the gate: the stream waits (cuStreamWaitValue32, from
- * the driver library) until a 32-bit word in device memory becomes 1, which {@link #open()}
- * writes from another stream. GPU tests use it to keep an op from starting, to see that the
- * communication stream waits for the caller's stream, and to force a collective timeout. Test
- * code only; the bindings have no driver-API stream memory operations.
+ * the driver library) until a 32-bit word becomes 1. The word is in pinned host memory (the
+ * device reads it through unified addressing), and {@link #open()} writes it from Java with no
+ * CUDA call: opening must not depend on the driver, because another thread may be inside a call
+ * that waits for the held stream (NCCL's abort frees memory, which waits for the device). GPU
+ * tests use it to keep an op from starting, to see that the communication stream waits for the
+ * caller's stream, and to force a collective timeout. Test code only; the bindings have no
+ * driver-API stream memory operations.
  */
 final class StreamGate implements AutoCloseable {
     private static final MethodHandle WAIT = find();
     private static final int CU_STREAM_WAIT_VALUE_GEQ = 0;
+    private static final VarHandle WORD = JAVA_INT.varHandle();
 
-    private final long flag, openStream, one;
+    private final long flag;
+    private final MemorySegment word;
+    private final java.util.List<Long> held = new java.util.ArrayList<>();
     private boolean open;
 
     private static MethodHandle find() {
@@ -42,11 +49,10 @@ final class StreamGate implements AutoCloseable {
     }
 
     StreamGate() {
-        flag = Cudart.cudaMalloc(4);
-        Cudart.cudaMemset(flag, 0, 4);
-        one = Cudart.cudaMallocHost(4);
-        MemorySegment.ofAddress(one).reinterpret(4).set(JAVA_INT, 0, 1);
-        openStream = Cudart.cudaStreamCreateWithPriority(Cudart.cudaStreamNonBlocking, 0);
+        flag = Cudart.cudaMallocHost(4);
+        word = MemorySegment.ofAddress(flag).reinterpret(4);
+        word.set(JAVA_INT, 0, 0);
+        VarHandle.fullFence();
     }
 
     /** Work enqueued on {@code stream} after this call waits until {@link #open()}; false when the driver refuses. */
@@ -57,21 +63,22 @@ final class StreamGate implements AutoCloseable {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        if (status == 0) held.add(stream);
         return status == 0;
     }
 
     void open() {
         if (open) return;
         open = true;
-        Cudart.cudaMemcpyAsync(flag, one, 4, Cudart.cudaMemcpyHostToDevice, openStream);
-        Cudart.cudaStreamSynchronize(openStream);
+        WORD.setVolatile(word, 0L, 1);
+        VarHandle.fullFence();
     }
 
+    /** Opens the gate, waits until the streams it held have passed it, and frees the word they read. */
     @Override
     public void close() {
         open();
-        Cudart.cudaStreamDestroy(openStream);
-        Cudart.cudaFreeHost(one);
-        Cudart.cudaFree(flag);
+        for (long stream : held) Cudart.cudaStreamSynchronize(stream);
+        Cudart.cudaFreeHost(flag);
     }
 }

@@ -105,6 +105,12 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         return dev.compute;
     }
 
+    /** Whether all work enqueued on the compute stream has finished (asks without waiting; a test seam). */
+    synchronized boolean computeStreamIdle() {
+        dev.enter();
+        return Cudart.cudaStreamQuery(dev.compute);
+    }
+
     /** How many times the host has waited for this device (a test seam: only reads back wait). */
     public long hostSyncCount() {
         return dev.hostSyncs();
@@ -449,7 +455,8 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
             }
             TensorData target = out;
             GemmLayout lo = GemmLayout.of(m, n, out.strides()[1], out.strides()[2]);
-            boolean outOk = lo != null && lo.kind() == GemmLayout.Kind.ROW && (batch == 1 || out.strides()[0] >= (long) m * n)
+            // batches must not overlap: one matrix spans (m - 1) rows of ld elements plus n
+            boolean outOk = lo != null && lo.kind() == GemmLayout.Kind.ROW && (batch == 1 || out.strides()[0] >= (long) (m - 1) * lo.ld() + n)
                     && (n == 1 || out.strides()[2] == 1);
             if (!outOk) {
                 tmpOut = allocate(out.numel() * out.dtype().byteSize());

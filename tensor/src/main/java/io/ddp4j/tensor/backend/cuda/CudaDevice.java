@@ -1,5 +1,6 @@
 package io.ddp4j.tensor.backend.cuda;
 
+import io.ddp4j.bindings.cublas.Cublas;
 import io.ddp4j.bindings.cublas.CublasHandle;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.kernel.Kernel;
@@ -93,6 +94,8 @@ final class CudaDevice implements AutoCloseable {
             cublasWorkspace = allocator.allocate(CUBLAS_WORKSPACE, compute);
             h.setStream(compute);
             h.setWorkspace(cublasWorkspace.address(), CUBLAS_WORKSPACE);
+            // F16/BF16 outputs: split-K partial sums stay in FP32 too (the default may reduce in the output type)
+            h.setMathMode(Cublas.CUBLAS_DEFAULT_MATH | Cublas.CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
             cublas = h;
         }
         return cublas.handle();
