@@ -112,41 +112,46 @@ public final class Conv2dPlan implements AutoCloseable {
         long h = handle.address();
         boolean exhaustive = options.search() == Conv2dOptions.Search.EXHAUSTIVE;
 
-        long[] bytes = new long[1];
         List<ConvolutionAlgoPerf> ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionForwardAlgorithm(h, x.address(), w.address(), fwdConv.address(), y.address(), Cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionForwardAlgorithm_v7(h, x.address(), w.address(), fwdConv.address(), y.address(), Cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(h));
-        fwd = choose("forward", ranked, options, fwdConv,
-                p -> Cudnn.cudnnGetConvolutionForwardWorkspaceSize(h, x.address(), w.address(), fwdConv.address(), y.address(), p.algo()), bytes);
-        long fwdBytes = bytes[0];
+        Choice fwdChoice = choose("forward", ranked, options, fwdConv,
+                p -> Cudnn.cudnnGetConvolutionForwardWorkspaceSize(h, x.address(), w.address(), fwdConv.address(), y.address(), p.algo()));
+        fwd = fwdChoice.perf();
+        long fwdBytes = fwdChoice.workspaceBytes();
 
         ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionBackwardDataAlgorithm(h, w.address(), y.address(), bwdDataConv.address(), x.address(), Cudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w.address(), y.address(), bwdDataConv.address(), x.address(), Cudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h));
-        bwdData = choose("backward-data", ranked, options, bwdDataConv,
-                p -> Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, w.address(), y.address(), bwdDataConv.address(), x.address(), p.algo()), bytes);
-        long bwdDataBytes = bytes[0];
+        Choice bwdDataChoice = choose("backward-data", ranked, options, bwdDataConv,
+                p -> Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, w.address(), y.address(), bwdDataConv.address(), x.address(), p.algo()));
+        bwdData = bwdDataChoice.perf();
+        long bwdDataBytes = bwdDataChoice.workspaceBytes();
 
         ranked = exhaustive
                 ? Cudnn.cudnnFindConvolutionBackwardFilterAlgorithm(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), Cudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h))
                 : Cudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), Cudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h));
-        bwdFilter = choose("backward-filter", ranked, options, bwdFilterConv,
-                p -> Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), p.algo()), bytes);
-        long bwdFilterBytes = bytes[0];
+        Choice bwdFilterChoice = choose("backward-filter", ranked, options, bwdFilterConv,
+                p -> Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x.address(), y.address(), bwdFilterConv.address(), w.address(), p.algo()));
+        bwdFilter = bwdFilterChoice.perf();
+        long bwdFilterBytes = bwdFilterChoice.workspaceBytes();
 
         workspaceBytes = Math.max(fwdBytes, Math.max(bwdDataBytes, bwdFilterBytes));
         ownsWorkspace = ownWorkspace;
         workspace = ownWorkspace && workspaceBytes > 0 ? Cudart.cudaMalloc(workspaceBytes) : 0;
     }
 
+    /** An algorithm chosen for one pass, and the workspace it needs. */
+    private record Choice(ConvolutionAlgoPerf perf, long workspaceBytes) {}
+
     /**
      * The first candidate, best first, that the options accept and whose workspace cuDNN can size
-     * within the options' limit, with its math type set on {@code conv} (the size depends on it);
-     * its workspace bytes go to {@code bytes[0]}. Like PyTorch, a candidate cuDNN then refuses
-     * is passed over for the next rather than failing the whole shape.
+     * within the options' limit, with its math type set on {@code conv} (the size depends on it).
+     * Like PyTorch, a candidate cuDNN then refuses is passed over for the next rather than failing
+     * the whole shape.
      */
-    private static ConvolutionAlgoPerf choose(String pass, List<ConvolutionAlgoPerf> ranked, Conv2dOptions options,
-                                              ConvolutionDescriptor conv, ToLongFunction<ConvolutionAlgoPerf> workspaceOf, long[] bytes) {
+    private static Choice choose(String pass, List<ConvolutionAlgoPerf> ranked, Conv2dOptions options,
+                                 ConvolutionDescriptor conv, ToLongFunction<ConvolutionAlgoPerf> workspaceOf) {
         List<String> passedOver = new ArrayList<>();
         for (ConvolutionAlgoPerf p : ranked) {
             if (!options.accepts(p)) continue;
@@ -162,10 +167,9 @@ public final class Conv2dPlan implements AutoCloseable {
                 passedOver.add("algo " + p.algo() + ": needs " + need + " B of workspace");
                 continue;
             }
-            bytes[0] = need;
-            return p;
+            return new Choice(p, need);
         }
-        if (passedOver.isEmpty()) return options.pick(pass, ranked); // throws, listing every candidate
+        if (passedOver.isEmpty()) options.pick(pass, ranked); // none accepted: throws, listing every candidate
         throw new IllegalStateException("no cuDNN " + pass + " algorithm fits " + options + ": " + String.join("; ", passedOver));
     }
 
@@ -244,14 +248,18 @@ public final class Conv2dPlan implements AutoCloseable {
         Cudnn.cudnnConvolutionBackwardBias(h, CudnnScalars.alpha(dataType, alpha), y.address(), dy, CudnnScalars.beta(dataType, beta), bias.address(), db);
     }
 
-    private long onStream(long stream) {
+    private void requireOpen() {
         if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
+    }
+
+    private long onStream(long stream) {
+        requireOpen();
         handle.setStream(stream);
         return handle.address();
     }
 
     private long ownWorkspace(String pass) {
-        if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
+        requireOpen();
         if (!ownsWorkspace && workspaceBytes > 0)
             throw new IllegalStateException("Conv2dPlan." + pass + " for " + shape + ": the plan was made without a workspace and needs "
                     + workspaceBytes + " B; pass one");
@@ -259,7 +267,7 @@ public final class Conv2dPlan implements AutoCloseable {
     }
 
     private void requireWorkspace(String pass, long workspace) {
-        if (closed.get()) throw new IllegalStateException("Conv2dPlan for " + shape + " is closed");
+        requireOpen();
         if (workspace == 0 && workspaceBytes > 0)
             throw new IllegalArgumentException("Conv2dPlan." + pass + " for " + shape + ": needs a workspace of " + workspaceBytes + " B, got a null pointer");
     }

@@ -5,7 +5,6 @@ import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.Work;
 import io.ddp4j.ddp.pg.nccl.CurrentStream;
-import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.backend.Backends;
@@ -29,12 +28,11 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
         this.computeStream = ((CudaBackend) Backends.forDevice(device)).computeStream();
     }
 
-    // Any other group that takes device buffers (a wrapper, a staged group) orders its op after
-    // CurrentStream, which is the legacy default stream unless set: the compute stream is
-    // non-blocking and does not order with it, so it is made current around the call.
+    // A group that takes device buffers (nccl, or one wrapping it) orders its op after
+    // CurrentStream, the legacy default stream unless set; the compute stream is non-blocking and
+    // does not order with that, so it is made current around the call.
     @Override
     public Work allReduce(ProcessGroup group, ReduceOp op) {
-        if (group instanceof NcclProcessGroup nccl) return nccl.allReduce(buffer, op, computeStream);
         try (var s = CurrentStream.use(computeStream)) {
             return group.allReduce(buffer, op);
         }
@@ -53,7 +51,6 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
 
     @Override
     public Work broadcast(ProcessGroup group, int root) {
-        if (group instanceof NcclProcessGroup nccl) return nccl.broadcast(buffer, root, computeStream);
         try (var s = CurrentStream.use(computeStream)) {
             return group.broadcast(buffer, root);
         }

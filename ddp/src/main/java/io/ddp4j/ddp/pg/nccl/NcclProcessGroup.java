@@ -561,8 +561,7 @@ public final class NcclProcessGroup implements ProcessGroup {
         if (f != null) {
             // issued while the group was being aborted: it missed abortAll's sweep, and its end event,
             // which the abort may let through, must not pass for success
-            w.fail(new NcclAbortedException(w.description() + " was aborted: " + f.getMessage(), w.op, w.sequence, rank,
-                    f.reason(), f.suspectRanks(), f));
+            w.fail(abortedBecauseOf(w, f, f));
             pending.remove(w);
             return;
         }
@@ -655,8 +654,7 @@ public final class NcclProcessGroup implements ProcessGroup {
         if (culprit != null) culprit.fail(reason);
         for (NcclWork w : pending) {
             if (w == culprit) continue;
-            w.fail(new NcclAbortedException(w.description() + " was aborted: " + groupFailure.getMessage(), w.op, w.sequence, rank,
-                    groupFailure.reason(), groupFailure.suspectRanks(), reason));
+            w.fail(abortedBecauseOf(w, groupFailure, reason));
         }
         pending.clear();
         // ncclCommAbort frees the communicator's memory, and those frees wait until the device is
@@ -673,6 +671,12 @@ public final class NcclProcessGroup implements ProcessGroup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** What an op that did nothing wrong fails with when the group is aborted because of {@code groupFailure}. */
+    private NcclAbortedException abortedBecauseOf(NcclWork w, NcclAbortedException groupFailure, Throwable cause) {
+        return new NcclAbortedException(w.description() + " was aborted: " + groupFailure.getMessage(), w.op, w.sequence, rank,
+                groupFailure.reason(), groupFailure.suspectRanks(), cause);
     }
 
     private void abortCommunicator(NcclAbortedException groupFailure) {

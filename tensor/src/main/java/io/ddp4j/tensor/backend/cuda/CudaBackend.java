@@ -523,54 +523,54 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         return cudnn.plan(x.shape(), w.shape(), p, y.dtype());
     }
 
-    @Override
-    public synchronized void conv2d(TensorData x, TensorData weight, TensorData out, Conv2dParams p) {
+    /** One cuDNN pass, given its plan and the staging that hands it dense addresses. */
+    private interface CudnnPass {
+        void run(Conv2dPlan plan, DenseStaging dense);
+    }
+
+    /**
+     * One of conv2d's three passes over input-side x, weight w and output-side y (as the direct
+     * kernels name them): on cuDNN when it has a plan for them, else on kernel {@code direct}
+     * with one thread per element of {@code written}.
+     */
+    private void convPass(String op, TensorKernel direct, TensorData written, TensorData x, TensorData w, TensorData y, Conv2dParams p,
+                          CudnnPass pass) {
         dev.enter();
-        requireOneDtype(x, weight, out);
-        Optional<Conv2dPlan> plan = cudnnPlan(x, weight, out, p);
+        requireOneDtype(x, w, y);
+        Optional<Conv2dPlan> plan = cudnnPlan(x, w, y, p);
         if (plan.isEmpty()) {
-            conv(TensorKernel.CONV2D, out.numel(), x, weight, out, p);
+            conv(direct, written.numel(), x, w, y, p);
             return;
         }
-        try (DenseStaging dense = new DenseStaging("conv2d")) {
-            cudnn.forward(plan.get(), dense.input(x), dense.input(weight), dense.output(out));
+        try (DenseStaging dense = new DenseStaging(op)) {
+            pass.run(plan.get(), dense);
         }
+    }
+
+    @Override
+    public synchronized void conv2d(TensorData x, TensorData weight, TensorData out, Conv2dParams p) {
+        convPass("conv2d", TensorKernel.CONV2D, out, x, weight, out, p,
+                (plan, dense) -> cudnn.forward(plan, dense.input(x), dense.input(weight), dense.output(out)));
     }
 
     @Override
     public synchronized void conv2dBackwardInput(TensorData gradOut, TensorData weight, TensorData gradIn, Conv2dParams p) {
-        dev.enter();
-        requireOneDtype(gradIn, weight, gradOut);
-        Optional<Conv2dPlan> plan = cudnnPlan(gradIn, weight, gradOut, p);
-        if (plan.isEmpty()) {
-            conv(TensorKernel.CONV2D_BACKWARD_INPUT, gradIn.numel(), gradIn, weight, gradOut, p);
-            return;
-        }
-        try (DenseStaging dense = new DenseStaging("conv2d backward")) {
-            cudnn.backwardData(plan.get(), dense.input(weight), dense.input(gradOut), dense.output(gradIn));
-        }
+        convPass("conv2d backward", TensorKernel.CONV2D_BACKWARD_INPUT, gradIn, gradIn, weight, gradOut, p,
+                (plan, dense) -> cudnn.backwardData(plan, dense.input(weight), dense.input(gradOut), dense.output(gradIn)));
     }
 
     @Override
     public synchronized void conv2dBackwardWeight(TensorData x, TensorData gradOut, TensorData gradWeight, Conv2dParams p) {
-        dev.enter();
-        requireOneDtype(x, gradWeight, gradOut);
-        Optional<Conv2dPlan> plan = cudnnPlan(x, gradWeight, gradOut, p);
-        if (plan.isEmpty()) {
-            conv(TensorKernel.CONV2D_BACKWARD_WEIGHT, gradWeight.numel(), x, gradWeight, gradOut, p);
-            return;
-        }
-        try (DenseStaging dense = new DenseStaging("conv2d backward")) {
-            cudnn.backwardFilter(plan.get(), dense.input(x), dense.input(gradOut), dense.output(gradWeight));
-        }
+        convPass("conv2d backward", TensorKernel.CONV2D_BACKWARD_WEIGHT, gradWeight, x, gradWeight, gradOut, p,
+                (plan, dense) -> cudnn.backwardFilter(plan, dense.input(x), dense.input(gradOut), dense.output(gradWeight)));
     }
 
     /**
      * Dense, 16-byte aligned device addresses for a library call that takes packed tensors only
      * (cuDNN's filters and its plans here; its tensor-core kernels load 16 bytes at a time): a
      * view, or a dense slice at an odd offset, is copied into a temporary first, and such an
-     * output is written through a temporary that is copied into it on close. Temporaries go back to the allocator on
-     * close, to be reused in compute-stream order after the call that used them.
+     * output is written through a temporary that is copied into it on close. Temporaries go back
+     * to the allocator on close, to be reused in compute-stream order after the call that used them.
      */
     private final class DenseStaging implements AutoCloseable {
         private final String op;

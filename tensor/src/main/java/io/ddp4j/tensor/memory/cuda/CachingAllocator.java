@@ -77,11 +77,7 @@ public final class CachingAllocator implements AutoCloseable {
         if (b != null) {
             hits++;
         } else {
-            long p = api.tryMalloc(size);
-            if (p == 0) throw outOfMemory(size, bytes, " while capturing a CUDA graph (the cache cannot be emptied during a capture)");
-            mallocs++;
-            reserved += size;
-            b = new Block(p, size, stream);
+            b = new Block(malloc(size, bytes), size, stream);
             b.pool = pool;
             pool.blocks++;
             pool.bytes += size;
@@ -107,7 +103,12 @@ public final class CachingAllocator implements AutoCloseable {
             return;
         }
         block.pool = null;
-        free.computeIfAbsent(block.stream, s -> new HashMap<>()).computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
+        cache(block);
+    }
+
+    /** Puts a free block in the ordinary cache, under its stream and size. */
+    private void cache(Block b) {
+        free.computeIfAbsent(b.stream, s -> new HashMap<>()).computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
     }
 
     /** From now until {@link #endCapture}, every allocation is served from a new graph pool. */
@@ -132,13 +133,12 @@ public final class CachingAllocator implements AutoCloseable {
         if (capturing == pool) throw new IllegalStateException(pool + " is still being captured on " + device);
         if (pool.released) return;
         pool.released = true;
-        for (Block b : pool.deferred)
-            free.computeIfAbsent(b.stream, s -> new HashMap<>()).computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+        for (Block b : pool.deferred) cache(b);
         pool.deferred.clear();
         for (ArrayDeque<Block> blocks : pool.free.values()) {
             for (Block b : blocks) {
                 b.pool = null;
-                free.computeIfAbsent(b.stream, s -> new HashMap<>()).computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+                cache(b);
             }
         }
         pool.free.clear();
@@ -169,13 +169,18 @@ public final class CachingAllocator implements AutoCloseable {
         return null;
     }
 
+    /**
+     * cudaMalloc, and when the driver is out of memory, the cache given back and one more try;
+     * not during a capture, which forbids emptyCache's device synchronisation.
+     */
     private long malloc(long size, long requested) {
         long p = api.tryMalloc(size);
-        if (p == 0) {
+        if (p == 0 && capturing == null) {
             emptyCache();
             p = api.tryMalloc(size);
         }
-        if (p == 0) throw outOfMemory(size, requested, "");
+        if (p == 0) throw outOfMemory(size, requested, capturing == null ? ""
+                : " while capturing a CUDA graph (the cache cannot be emptied during a capture)");
         mallocs++;
         reserved += size;
         return p;
