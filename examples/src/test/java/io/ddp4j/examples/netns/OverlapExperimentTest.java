@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
  * on a quiet machine.
  */
 class OverlapExperimentTest {
-    // measured: with 3 warm-up steps the JIT compilers were still taking ~20 ms of CPU per step,
-    // which on 2 shared cores lands in the overlapped backward; after 15 they are done
-    static final int STEPS = 45, WARMUP = 15;
+    // measured: the JIT compilers take CPU for the first ~10 s, which on 2 shared cores lands in
+    // the overlapped backward; 10 warm-up steps (about 1 s each, per setting) are past that
+    static final int STEPS = 30, WARMUP = 10;
     static final Pattern RESULT = Pattern.compile("RESULT (\\{.*})");
 
     /** Rank 0's results of a run, by mode (two for "both"). */
