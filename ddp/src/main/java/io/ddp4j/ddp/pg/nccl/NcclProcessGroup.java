@@ -486,9 +486,9 @@ public final class NcclProcessGroup implements ProcessGroup {
         NcclWork previous = slot.owner;
         if (previous != null) {
             long pause = FIRST_PAUSE_NANOS;
-            while (!previous.fingerprintChecked.get()) {
+            while (!previous.fingerprintChecked) {
                 checkFingerprint(previous);
-                if (previous.fingerprintChecked.get()) break;
+                if (previous.fingerprintChecked) break;
                 NcclAbortedException f = failure;
                 if (f != null) ensureUsable("collective #" + seq);
                 if (clock.getAsLong() - previous.issuedAtNanos > timeoutNanos) {
@@ -583,11 +583,23 @@ public final class NcclProcessGroup implements ProcessGroup {
 
     /** Compares {@code w}'s gathered fingerprints once its gather has landed; a difference aborts the group. */
     void checkFingerprint(NcclWork w) {
-        if (w.fingerprintChecked.get() || !w.enqueued) return;
-        Slot slot = w.slot;
-        if (!driver.eventDone(slot.event)) return;
-        if (!w.fingerprintChecked.compareAndSet(false, true)) return;
-        MemorySegment all = MemorySegment.ofAddress(slot.hostRecv).reinterpret((long) Fingerprint.BYTES * size);
+        if (w.fingerprintChecked || !w.enqueued) return;
+        if (!driver.eventDone(w.slot.event)) return;
+        CollectiveMismatchException mismatch;
+        synchronized (w) {
+            // one thread compares; another that polls meanwhile waits here the microseconds it takes,
+            // so no thread completes the op, or hands its slot to the next op, before it is decided
+            if (w.fingerprintChecked) return;
+            mismatch = fingerprintMismatch(w);
+            if (mismatch != null) w.fail(mismatch);
+            w.fingerprintChecked = true;
+        }
+        if (mismatch != null) abortAll(w, mismatch);
+    }
+
+    /** The first rank whose gathered fingerprint differs from this rank's, as the failure to report; null when all agree. */
+    private CollectiveMismatchException fingerprintMismatch(NcclWork w) {
+        MemorySegment all = MemorySegment.ofAddress(w.slot.hostRecv).reinterpret((long) Fingerprint.BYTES * size);
         MemorySegment mine = w.fingerprint.bytes();
         for (int r = 0; r < size; r++) {
             MemorySegment theirs = all.asSlice((long) r * Fingerprint.BYTES, Fingerprint.BYTES);
@@ -595,10 +607,10 @@ public final class NcclProcessGroup implements ProcessGroup {
                 String message = "rank " + rank + " of nccl group '" + name + "' called " + w.fingerprint + " but rank " + r
                         + " called " + Fingerprint.describe(theirs) + " at the same point: every rank must issue the same collectives"
                         + " in the same order with the same sizes, dtypes and roots. The communicator was aborted.";
-                abortAll(w, new CollectiveMismatchException(message, r));
-                return;
+                return new CollectiveMismatchException(message, r);
             }
         }
+        return null;
     }
 
     /**

@@ -7,7 +7,6 @@ import io.ddp4j.ddp.pg.Work;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -32,8 +31,11 @@ final class NcclWork implements Work {
     final long endEvent;
     private final String description;
     private final AtomicReference<Object> state = new AtomicReference<>(PENDING);
-    /** Set once the fingerprints were compared (by whichever thread saw them first). */
-    final AtomicBoolean fingerprintChecked = new AtomicBoolean();
+    /**
+     * Set once the fingerprints were compared (by whichever thread saw them first), only after
+     * the comparison has decided: until then the op may not complete nor give up its slot.
+     */
+    volatile boolean fingerprintChecked;
     /** False until every CUDA/NCCL call of the op is enqueued: before that its events say nothing. */
     volatile boolean enqueued;
 
@@ -47,7 +49,7 @@ final class NcclWork implements Work {
         this.description = description;
         this.issuedAtNanos = issuedAtNanos;
         this.endEvent = endEvent;
-        if (slot == null) fingerprintChecked.set(true);
+        this.fingerprintChecked = slot == null;
         NcclProcessGroup g = group;
         CLEANER.register(this, () -> g.releaseEvent(endEvent));
     }

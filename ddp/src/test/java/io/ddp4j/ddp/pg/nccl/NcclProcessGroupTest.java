@@ -208,6 +208,35 @@ class NcclProcessGroupTest {
     }
 
     @Test
+    void noThreadSeesAMismatchedOpSucceedWhileAnotherIsComparingItsFingerprints() throws Exception {
+        // two threads poll the same finished op at once: the one that does not compare must wait
+        // for the comparison instead of completing the op (this failed within a few hundred rounds
+        // when the check was claimed before it compared)
+        for (int round = 0; round < 500; round++) {
+            group(0, 2);
+            driver.peerFingerprint = (rank, mine) -> {
+                MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
+                return mine;
+            };
+            Work w = pg.allReduce(f32(10), ReduceOp.SUM, CALLER);
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Callable<Boolean> poll = () -> {
+                together.await();
+                return w.isSuccess();
+            };
+            try (var threads = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                var a = threads.submit(poll);
+                var b = threads.submit(poll);
+                assertFalse(a.get(10, java.util.concurrent.TimeUnit.SECONDS), "round " + round + ": a thread saw the mismatched op succeed");
+                assertFalse(b.get(10, java.util.concurrent.TimeUnit.SECONDS), "round " + round + ": a thread saw the mismatched op succeed");
+            }
+            assertThrows(CollectiveMismatchException.class, () -> w.await(Duration.ofSeconds(5)));
+            pg.close();
+            pg = null;
+        }
+    }
+
+    @Test
     void ranksOutOfStepBySequenceNumberAreCaught() {
         group(0, 2);
         pg.barrier(CALLER).await(Duration.ofSeconds(5));
