@@ -38,12 +38,12 @@ public final class TcpAllReduceBenchmark {
                 case "--nproc" -> nproc = Integer.parseInt(args[++i]);
                 case "--max-bytes" -> maxBytes = parseBytes(args[++i]);
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
-                case "--segment-bytes", "--direct-threshold" -> {
+                case "--segment-bytes", "--direct-threshold", "--ring-threshold" -> {
                     workerArgs.add(args[i]);
                     workerArgs.add(Long.toString(parseBytes(args[++i])));
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: [--nproc N] [--max-bytes N|1M|256M] [--jvm-arg OPT]... [--segment-bytes N] [--direct-threshold N]");
+                        + "; usage: [--nproc N] [--max-bytes N|1M|256M] [--jvm-arg OPT]... [--segment-bytes N] [--direct-threshold N] [--ring-threshold N]");
             }
         }
         if (maxBytes < 4096) throw new IllegalArgumentException("--max-bytes must be at least 4096 (the first size), got " + maxBytes);

@@ -23,7 +23,7 @@ import java.util.stream.IntStream;
  * result is checked once before timing.
  * Rank 0 prints one JSON line per size in the C program's format ({@code "impl": "ddp4j-tcp"}).
  *
- * <p>Arguments: {@code [max_bytes] [--segment-bytes N] [--direct-threshold N]}; the two options
+ * <p>Arguments: {@code [max_bytes] [--segment-bytes N] [--direct-threshold N] [--ring-threshold N]}; the options
  * build the group with non-default {@link TcpOptions} instead of using the default group.
  */
 public final class TcpAllReduceWorker {
@@ -31,21 +31,23 @@ public final class TcpAllReduceWorker {
 
     public static void main(String[] args) {
         long maxBytes = 256L << 20;
-        long segment = -1, direct = -1;
+        long segment = -1, direct = -1, ring = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--segment-bytes" -> segment = Long.parseLong(args[++i]);
                 case "--direct-threshold" -> direct = Long.parseLong(args[++i]);
+                case "--ring-threshold" -> ring = Long.parseLong(args[++i]);
                 default -> maxBytes = Long.parseLong(args[i]);
             }
         }
         try (Distributed dist = Distributed.init(InitOptions.fromEnv())) {
             ProcessGroup own = null;
             ProcessGroup pg = dist.group();
-            if (segment > 0 || direct >= 0) {
+            if (segment > 0 || direct >= 0 || ring >= 0) {
                 TcpOptions o = TcpOptions.defaults(InitOptions.DEFAULT_TIMEOUT);
                 if (segment > 0) o = o.withSegmentBytes(segment);
                 if (direct >= 0) o = o.withDirectThresholdBytes(direct);
+                if (ring >= 0) o = o.withRingThresholdBytes(ring);
                 own = TcpProcessGroup.create(new PrefixStore("bench", dist.store()), dist.rank(), dist.worldSize(),
                         IntStream.range(0, dist.worldSize()).boxed().toList(), "bench", o);
                 pg = own;
