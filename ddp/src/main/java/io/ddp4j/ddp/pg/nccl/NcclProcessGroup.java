@@ -18,6 +18,7 @@ import io.ddp4j.ddp.pg.Work;
 import io.ddp4j.ddp.store.Store;
 import io.ddp4j.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,9 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -93,6 +96,16 @@ public final class NcclProcessGroup implements ProcessGroup {
     private final ReentrantLock issueLock = new ReentrantLock();
     /** Held around each NCCL call, short: ncclCommAbort never frees the communicator under a call in flight. */
     private final ReentrantLock ncclLock = new ReentrantLock();
+    /**
+     * Set, under {@link #ncclLock}, by the one thread that frees the communicator (the abort after a
+     * failure, or close()): NCCL calls after it fail instead of touching it, and nobody else frees it.
+     */
+    private boolean communicatorClaimed;
+    /** Counted down once the communicator's owner has aborted or destroyed it: close() frees nothing before. */
+    private final CountDownLatch communicatorReleased = new CountDownLatch(1);
+    /** Read-held by threads that query the group's events and read its buffers; close() write-holds it to free them. */
+    private final ReentrantReadWriteLock resources = new ReentrantReadWriteLock();
+    private boolean resourcesFreed; // guarded by resources
     private final ConcurrentLinkedDeque<NcclWork> pending = new ConcurrentLinkedDeque<>();
     private final ArrayDeque<Long> eventPool = new ArrayDeque<>();
     private boolean eventPoolClosed;
@@ -103,8 +116,6 @@ public final class NcclProcessGroup implements ProcessGroup {
     private long collectiveSequence, p2pSequence;
 
     private volatile NcclAbortedException failure;
-    /** The thread running ncclCommAbort after a failure, if one was started; close() waits for it. */
-    private Thread aborter;
     private volatile boolean closed;
     private final Thread watchdog;
 
@@ -499,6 +510,7 @@ public final class NcclProcessGroup implements ProcessGroup {
                 pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
             }
             slot.owner = null;
+            ensureUsable("collective #" + seq); // the check just made may have found a mismatch and failed the group
         }
         return slot;
     }
@@ -533,6 +545,7 @@ public final class NcclProcessGroup implements ProcessGroup {
     private int withNcclLock(IntSupplier call) {
         ncclLock.lock();
         try {
+            if (communicatorClaimed) throw new IllegalStateException("the communicator of " + where() + " is being aborted or destroyed");
             return call.getAsInt();
         } finally {
             ncclLock.unlock();
@@ -557,6 +570,16 @@ public final class NcclProcessGroup implements ProcessGroup {
     /** Called by {@link NcclWork#poll()}: compares its fingerprints once they landed, and completes it once its event is done. */
     void refresh(NcclWork w) {
         if (!w.enqueued || !w.isPending()) return;
+        resources.readLock().lock();
+        try {
+            if (!resourcesFreed) refreshHoldingResources(w);
+        } finally {
+            resources.readLock().unlock();
+            Reference.reachabilityFence(w); // its end event goes back to the pool once w is unreachable
+        }
+    }
+
+    private void refreshHoldingResources(NcclWork w) {
         NcclAbortedException f = failure;
         if (f != null) {
             // issued while the group was being aborted: it missed abortAll's sweep, and its end event,
@@ -585,16 +608,17 @@ public final class NcclProcessGroup implements ProcessGroup {
     void checkFingerprint(NcclWork w) {
         if (w.fingerprintChecked || !w.enqueued) return;
         if (!driver.eventDone(w.slot.event)) return;
-        CollectiveMismatchException mismatch;
+        NcclAbortedException groupFailure = null;
         synchronized (w) {
             // one thread compares; another that polls meanwhile waits here the microseconds it takes,
-            // so no thread completes the op, or hands its slot to the next op, before it is decided
+            // so no thread completes the op, or hands its slot to the next op, before it is decided;
+            // a mismatch fails the group (not only the op) before anyone can see the op end
             if (w.fingerprintChecked) return;
-            mismatch = fingerprintMismatch(w);
-            if (mismatch != null) w.fail(mismatch);
+            CollectiveMismatchException mismatch = fingerprintMismatch(w);
+            if (mismatch != null) groupFailure = failAll(w, mismatch);
             w.fingerprintChecked = true;
         }
-        if (mismatch != null) abortAll(w, mismatch);
+        if (groupFailure != null) startAbort(groupFailure);
     }
 
     /** The first rank whose gathered fingerprint differs from this rank's, as the failure to report; null when all agree. */
@@ -620,6 +644,15 @@ public final class NcclProcessGroup implements ProcessGroup {
      */
     void watchdogPoll() {
         if (failure != null || closed) return;
+        resources.readLock().lock();
+        try {
+            if (!resourcesFreed) watchdogPollHoldingResources();
+        } finally {
+            resources.readLock().unlock();
+        }
+    }
+
+    private void watchdogPollHoldingResources() {
         int state = withNcclLock(driver::asyncError);
         if (state != Nccl.ncclSuccess && state != Nccl.ncclInProgress) {
             NcclWork oldest = pending.peekFirst();
@@ -655,9 +688,15 @@ public final class NcclProcessGroup implements ProcessGroup {
      * so a completion event that the abort itself lets through is never taken for success.
      */
     void abortAll(NcclWork culprit, RuntimeException reason) {
+        NcclAbortedException groupFailure = failAll(culprit, reason);
+        if (groupFailure != null) startAbort(groupFailure);
+    }
+
+    /** Sets the group's failure and fails every pending op with it; null when the group had failed already. */
+    private NcclAbortedException failAll(NcclWork culprit, RuntimeException reason) {
         NcclAbortedException groupFailure;
         synchronized (this) {
-            if (failure != null) return;
+            if (failure != null) return null;
             groupFailure = reason instanceof NcclAbortedException a ? a
                     : new NcclAbortedException(reason.getMessage(), culprit == null ? "none" : culprit.op, culprit == null ? -1 : culprit.sequence,
                     rank, NcclAbortedException.Reason.MISMATCH, reason instanceof CollectiveMismatchException m ? m.suspectRanks() : otherRanks(), reason);
@@ -669,15 +708,17 @@ public final class NcclProcessGroup implements ProcessGroup {
             w.fail(abortedBecauseOf(w, groupFailure, reason));
         }
         pending.clear();
-        // ncclCommAbort frees the communicator's memory, and those frees wait until the device is
-        // idle: with a stream that never finishes (the very case a timeout reports) it would never
-        // return. So it runs on a thread of its own, and the caller (a user thread awaiting an op,
-        // or the watchdog) waits for it only a moment: the ops have failed already.
-        Thread t = Thread.ofPlatform().daemon().name("ddp4j-nccl-abort-rank" + rank).unstarted(() -> abortCommunicator(groupFailure));
-        synchronized (this) {
-            aborter = t;
-        }
-        t.start();
+        return groupFailure;
+    }
+
+    /**
+     * ncclCommAbort frees the communicator's memory, and those frees wait until the device is idle:
+     * with a stream that never finishes (the very case a timeout reports) it would never return. So
+     * it runs on a thread of its own, and the caller (a user thread awaiting an op, or the
+     * watchdog) waits for it only a moment: the ops have failed already.
+     */
+    private void startAbort(NcclAbortedException groupFailure) {
+        Thread t = Thread.ofPlatform().daemon().name("ddp4j-nccl-abort-rank" + rank).start(() -> abortCommunicator(groupFailure));
         try {
             t.join(ABORT_WAIT_MILLIS);
         } catch (InterruptedException e) {
@@ -692,18 +733,41 @@ public final class NcclProcessGroup implements ProcessGroup {
     }
 
     private void abortCommunicator(NcclAbortedException groupFailure) {
+        boolean owner = false;
         try {
-            // bounded: a non-blocking communicator's calls return quickly, but an abort must happen even if one does not
-            boolean locked = ncclLock.tryLock(Math.max(1, timeoutNanos / 4), TimeUnit.NANOSECONDS);
-            try {
-                driver.abort();
-            } finally {
-                if (locked) ncclLock.unlock();
-            }
-        } catch (InterruptedException e) {
-            driver.abort();
+            owner = claimCommunicator();
+            if (owner) driver.abort(); // not under ncclLock: NCCL calls now fail at the claim instead of waiting for the abort
         } catch (RuntimeException e) {
             groupFailure.addSuppressed(e);
+        } finally {
+            if (owner) communicatorReleased.countDown();
+        }
+    }
+
+    /**
+     * Makes the calling thread the one that frees the communicator: true for the first caller,
+     * false when an abort or close() has it already. Waits (bounded) for an NCCL call in flight,
+     * which a non-blocking communicator keeps short; one that does not return leaves the
+     * communicator allocated, rather than freed under that call.
+     */
+    private boolean claimCommunicator() {
+        boolean locked;
+        try {
+            locked = ncclLock.tryLock(Math.max(1, timeoutNanos / 4), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            throw new DistributedException("an NCCL call on " + where() + " did not return within " + Durations.format(timeout.dividedBy(4))
+                    + "; the communicator is left allocated rather than freed under that call");
+        }
+        try {
+            if (communicatorClaimed) return false;
+            communicatorClaimed = true;
+            return true;
+        } finally {
+            ncclLock.unlock();
         }
     }
 
@@ -717,6 +781,7 @@ public final class NcclProcessGroup implements ProcessGroup {
             try {
                 watchdogPoll();
             } catch (RuntimeException e) {
+                if (closed) break; // close() has the communicator: its NCCL calls fail now
                 abortAll(pending.peekFirst(), new NcclAbortedException("the watchdog of " + where() + " failed: " + e,
                         "watchdog", -1, rank, NcclAbortedException.Reason.ENQUEUE_FAILED, List.of(), e));
             }
@@ -790,35 +855,61 @@ public final class NcclProcessGroup implements ProcessGroup {
                 Thread.currentThread().interrupt();
             }
         }
-        Thread abortInFlight;
-        synchronized (this) {
-            abortInFlight = aborter;
-        }
-        if (abortInFlight != null) {
-            // the streams and buffers below must outlive the abort that may still be freeing the communicator
-            try {
-                abortInFlight.join(Math.max(1000, timeout.toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         RuntimeException first = null;
         try {
             driver.makeCurrent();
             if (failure == null) drainPending();
-            if (failure == null) {
-                driver.destroy(timeout);
-            } else {
-                driver.abort();
+            if (failure == null && claimCommunicator()) {
+                try {
+                    driver.destroy(timeout);
+                } catch (RuntimeException e) {
+                    first = e;
+                    try {
+                        driver.abort();
+                    } catch (RuntimeException again) {
+                        e.addSuppressed(again);
+                    }
+                } finally {
+                    communicatorReleased.countDown();
+                }
             }
         } catch (RuntimeException e) {
             first = e;
-            try {
-                driver.abort();
-            } catch (RuntimeException again) {
-                e.addSuppressed(again);
-            }
         }
+        // otherwise an abort owns the communicator (perhaps one that the drain above started): the
+        // stream, events and buffers must outlive it, so they are freed only once it is done
+        if (!awaitCommunicatorReleased()) {
+            DistributedException leak = new DistributedException("nccl process group '" + name + "' on " + where()
+                    + ": the communicator was not released within " + Durations.format(closeWait())
+                    + " (ncclCommAbort still running, or an NCCL call that did not return); its stream, events and buffers are left"
+                    + " allocated rather than freed under it");
+            if (first != null) leak.addSuppressed(first);
+            throw leak;
+        }
+        resources.writeLock().lock(); // no thread is querying the events or reading the buffers below
+        try {
+            resourcesFreed = true;
+            first = freeResources(first);
+        } finally {
+            resources.writeLock().unlock();
+        }
+        if (first != null) throw first;
+    }
+
+    private Duration closeWait() {
+        return timeout.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : timeout;
+    }
+
+    private boolean awaitCommunicatorReleased() {
+        try {
+            return communicatorReleased.await(closeWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return communicatorReleased.getCount() == 0;
+        }
+    }
+
+    private RuntimeException freeResources(RuntimeException first) {
         first = freeing(first, () -> driver.destroyStream(commStream));
         first = freeing(first, () -> driver.destroyEvent(startEvent));
         for (Slot s : slots) first = freeing(first, () -> driver.destroyEvent(s.event));
@@ -831,7 +922,7 @@ public final class NcclProcessGroup implements ProcessGroup {
         for (long e : events) first = freeing(first, () -> driver.destroyEvent(e));
         first = freeing(first, () -> driver.deviceFree(deviceBlock));
         first = freeing(first, () -> driver.hostFree(hostBlock));
-        if (first != null) throw first;
+        return first;
     }
 
     /** Waits, bounded by the timeout, for every pending op; aborts the group if they do not finish. */

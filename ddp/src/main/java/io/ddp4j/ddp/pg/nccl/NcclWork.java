@@ -5,6 +5,7 @@ import io.ddp4j.ddp.DistributedTimeoutException;
 import io.ddp4j.ddp.Durations;
 import io.ddp4j.ddp.pg.Work;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -108,6 +109,7 @@ final class NcclWork implements Work {
             return; // done: nothing to wait for
         }
         group.streamWaitEvent(stream, endEvent);
+        Reference.reachabilityFence(this); // until the wait is enqueued, the cleaner must not recycle endEvent
     }
 
     private void rethrowFailure() {

@@ -134,6 +134,7 @@ final class FakeNcclDriver implements NcclDriver {
 
     @Override
     public synchronized boolean eventDone(long event) {
+        if (!liveEvents.contains(event)) throw new IllegalStateException("query of a destroyed event " + event);
         return events.getOrDefault(event, true); // never recorded: done, as in CUDA
     }
 
@@ -199,8 +200,12 @@ final class FakeNcclDriver implements NcclDriver {
     /** When set, abort() first waits for it: the real ncclCommAbort frees memory, which waits for a device that may be stuck. */
     volatile java.util.concurrent.CountDownLatch abortHeldUntil;
 
+    /** Like the real driver, which hands the communicator's handle to the first abort: later ones return at once. */
+    private final java.util.concurrent.atomic.AtomicBoolean abortTaken = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void abort() {
+        if (abortTaken.getAndSet(true)) return;
         var held = abortHeldUntil;
         if (held != null) {
             try {

@@ -237,6 +237,95 @@ class NcclProcessGroupTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aCollectiveThatFindsTheGroupFailedWhileTakingItsSlotIsRefusedWithoutWaitingForTheAbort() throws Exception {
+        group(0, 2, 1); // one slot: the second collective checks the first one's fingerprints
+        driver.peerFingerprint = (rank, mine) -> {
+            MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
+            return mine;
+        };
+        var stuck = new java.util.concurrent.CountDownLatch(1);
+        driver.abortHeldUntil = stuck; // ncclCommAbort waiting for a device that does not get idle
+        pg.allReduce(f32(10), ReduceOp.SUM, CALLER); // mismatched; nobody polls it
+        var threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            var second = threads.submit(() -> pg.allReduce(f32(10), ReduceOp.SUM, CALLER));
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> second.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof IllegalStateException && e.getCause().getMessage().contains("refuses new work (collective #1)"),
+                    String.valueOf(e.getCause()));
+            var third = threads.submit(() -> pg.barrier(CALLER)); // nor does the next issuer wait for the abort
+            var refused = assertThrows(java.util.concurrent.ExecutionException.class, () -> third.get(1, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof IllegalStateException, String.valueOf(refused.getCause()));
+        } finally {
+            stuck.countDown();
+            threads.shutdownNow();
+        }
+        pg.close();
+        assertEquals(1, driver.aborts);
+        assertEquals(0, driver.destroys);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void closeFreesNothingWhileTheAbortItsOwnDrainStartedIsRunning() throws Exception {
+        driver = new FakeNcclDriver(0, 1);
+        pg = new NcclProcessGroup("slow-abort", List.of(0), driver, Duration.ofMillis(100), driver::now, null, 4);
+        driver.hangsOn = call -> call.startsWith("allReduce");
+        var stuck = new java.util.concurrent.CountDownLatch(1);
+        driver.abortHeldUntil = stuck;
+        pg.allReduce(f32(1), ReduceOp.SUM, CALLER);
+        var threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            var closing = threads.submit(() -> pg.close()); // its drain times out and starts the abort
+            Thread.sleep(2_500); // past the 2 s that the thread starting an abort waits for it
+            assertFalse(closing.isDone(), "close() returned while ncclCommAbort was still running");
+            synchronized (driver) {
+                assertFalse(driver.liveDevice.isEmpty() || driver.liveHost.isEmpty() || driver.liveStreams.isEmpty(),
+                        "close() freed what the abort may still use");
+            }
+            stuck.countDown();
+            closing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            stuck.countDown();
+            threads.shutdownNow();
+        }
+        assertEquals(1, driver.aborts);
+        assertTrue(driver.liveDevice.isEmpty() && driver.liveHost.isEmpty() && driver.liveStreams.isEmpty());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void closeAndAnAbortNeverBothReleaseTheCommunicator() throws Exception {
+        // a poller that finds a mismatch aborts while close() would finalize: exactly one of them
+        // may free the communicator (on the GPU, the other would use a freed one)
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 1000; round++) {
+                group(0, 2);
+                driver.peerFingerprint = (rank, mine) -> {
+                    MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
+                    return mine;
+                };
+                Work w = pg.allReduce(f32(10), ReduceOp.SUM, CALLER);
+                var together = new java.util.concurrent.CyclicBarrier(2);
+                var user = threads.submit(() -> {
+                    together.await();
+                    return w.isSuccess();
+                });
+                var closer = threads.submit(() -> {
+                    together.await();
+                    pg.close();
+                    return null;
+                });
+                assertFalse(user.get(10, java.util.concurrent.TimeUnit.SECONDS), "round " + round);
+                closer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(1, driver.aborts + driver.destroys, "round " + round + ": aborts " + driver.aborts + ", destroys " + driver.destroys);
+                assertTrue(driver.liveDevice.isEmpty() && driver.liveHost.isEmpty(), "round " + round);
+                pg = null;
+            }
+        }
+    }
+
+    @Test
     void ranksOutOfStepBySequenceNumberAreCaught() {
         group(0, 2);
         pg.barrier(CALLER).await(Duration.ofSeconds(5));
