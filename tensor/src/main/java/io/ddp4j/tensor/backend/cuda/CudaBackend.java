@@ -237,7 +237,17 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
         long bytes = dst.numel() * dst.dtype().byteSize();
         if (src.byteSize() < bytes) throw new IllegalArgumentException("uploadAsync: " + src.byteSize() + " host bytes for " + dst + " (" + bytes + " bytes)");
         if (!dst.isContiguous()) throw new IllegalArgumentException("uploadAsync: the destination must be contiguous, got " + dst);
-        return new CudaUpload(this, dev.uploadUnordered(src, address("uploadAsync", dst), bytes));
+        long ready = dev.uploadUnordered(src, address("uploadAsync", dst), bytes);
+        // until the consumer orders the copy before compute work, the block's last use is the copy:
+        // a batch closed or dropped before that must not be reused on compute under the copy
+        Block block = dst.storage() instanceof CudaStorage cs ? cs.block() : null;
+        if (block != null) dev.allocator.moveToStream(block, dev.copy);
+        return new CudaUpload(this, ready, block);
+    }
+
+    /** The consumer's compute stream now waits for the copy into {@code block}: its last use is on compute again. */
+    void copyOrderedBeforeCompute(Block block) {
+        if (block != null) dev.allocator.moveToStream(block, dev.compute);
     }
 
     /** Makes this backend's device current on the calling thread. */

@@ -30,6 +30,11 @@ final class CudaStorage implements DeviceStorage {
         return block.address();
     }
 
+    /** The allocator's block (for moving its last use to another stream); valid while this storage is. */
+    Block block() {
+        return block;
+    }
+
     @Override
     public Device device() {
         return device;

@@ -92,18 +92,37 @@ public final class CachingAllocator implements AutoCloseable {
         }
         block.inUse = false;
         allocated -= block.size;
+        if (closed) {
+            // freed after close (a cleaner that ran late): the cache is gone, so back to the driver
+            api.free(block.address());
+            frees++;
+            reserved -= block.size;
+            return;
+        }
+        if (capturing != null && block.pool != capturing) {
+            // made outside this capture (before it, or by another graph) and dropped inside it: the
+            // graph may use it (a gradient accumulated in place, an earlier graph's output read),
+            // so it waits until this graph is gone
+            capturing.deferred.add(block);
+            return;
+        }
         if (block.pool != null && !block.pool.released) {
             block.pool.free.computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
             return;
         }
-        if (block.pool == null && capturing != null) {
-            // made before the capture and dropped inside it: the graph may use it (a gradient
-            // accumulated in place, then let go), so it waits until the graph is gone
-            capturing.deferred.add(block);
-            return;
-        }
         block.pool = null;
         cache(block);
+    }
+
+    /**
+     * The block's last use is now on {@code stream}: work enqueued there (a copy the data loader
+     * made on the copy stream) that the block's own stream has not waited for. Freed before it is
+     * moved back, it is cached under {@code stream}, so reuse on another stream first waits for
+     * that stream's work (an event and a device-side wait) instead of writing under the copy.
+     */
+    public synchronized void moveToStream(Block block, long stream) {
+        if (!block.inUse || !live.containsKey(block)) return; // freed: it stays cached where it was
+        block.stream = stream;
     }
 
     /** Puts a free block in the ordinary cache, under its stream and size. */
@@ -133,7 +152,15 @@ public final class CachingAllocator implements AutoCloseable {
         if (capturing == pool) throw new IllegalStateException(pool + " is still being captured on " + device);
         if (pool.released) return;
         pool.released = true;
-        for (Block b : pool.deferred) cache(b);
+        for (Block b : pool.deferred) {
+            // a block of a graph that still lives goes back to that graph's pool
+            if (b.pool != null && !b.pool.released) {
+                b.pool.free.computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+            } else {
+                b.pool = null;
+                cache(b);
+            }
+        }
         pool.deferred.clear();
         for (ArrayDeque<Block> blocks : pool.free.values()) {
             for (Block b : blocks) {

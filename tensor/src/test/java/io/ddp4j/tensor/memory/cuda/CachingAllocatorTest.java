@@ -44,6 +44,42 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void aBlockWhoseLastUseMovedToAnotherStreamIsReusedOnlyAfterThatStreamsWork() {
+        // the data loader's case: a batch allocated on compute (A), filled by a copy on the copy
+        // stream (B), then closed before the consumer ordered the copy before compute work
+        Block batch = allocator.allocate(4096, STREAM_A);
+        allocator.moveToStream(batch, STREAM_B);
+        allocator.free(batch);
+        gpu.log.clear();
+
+        Block next = allocator.allocate(4096, STREAM_A);
+
+        assertEquals(batch.address(), next.address());
+        assertEquals(List.of("record event 1 on stream 11", "stream 10 waits for event 1"), gpu.log,
+                "compute waits for the copy stream before it writes the block again");
+    }
+
+    @Test
+    void aBlockMovedBackToItsStreamIsReusedThereAtOnce() {
+        Block batch = allocator.allocate(4096, STREAM_A);
+        allocator.moveToStream(batch, STREAM_B);
+        allocator.moveToStream(batch, STREAM_A); // the consumer made compute wait for the copy
+        allocator.free(batch);
+        gpu.log.clear();
+        assertEquals(batch.address(), allocator.allocate(4096, STREAM_A).address());
+        assertEquals(List.of(), gpu.log);
+    }
+
+    @Test
+    void aBlockFreedAfterCloseGoesBackToTheDriver() {
+        Block b = allocator.allocate(4096, STREAM_A);
+        allocator.close();
+        allocator.free(b); // a cleaner that ran after the backend closed
+        assertTrue(gpu.allocations.isEmpty(), "still allocated: " + gpu.allocations);
+        assertEquals(0, allocator.stats().reservedBytes());
+    }
+
+    @Test
     void anotherStreamReusesABlockOnlyAfterWaitingForAnEventOnTheOldStream() {
         Block onA = allocator.allocate(4096, STREAM_A);
         allocator.free(onA);

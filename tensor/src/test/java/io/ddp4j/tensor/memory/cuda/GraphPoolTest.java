@@ -115,4 +115,31 @@ class GraphPoolTest {
         assertNotEquals(pool.id, second.id);
         allocator.endCapture(second);
     }
+
+    @Test
+    void anEarlierGraphsOutputDroppedInsideANewCaptureWaitsForTheNewGraph() {
+        GraphPool first = allocator.beginCapture();
+        Block output = allocator.allocate(4096, COMPUTE);
+        allocator.endCapture(first);
+        allocator.releasePool(first); // the first graph is gone, its output still held
+        GraphPool second = allocator.beginCapture();
+        allocator.free(output); // the second graph read it, then let it go
+        allocator.endCapture(second);
+        assertNotEquals(output.address(), allocator.allocate(4096, COMPUTE).address(), "the second graph's replays still use it");
+        allocator.releasePool(second);
+    }
+
+    @Test
+    void aLiveGraphsBlockDroppedInsideAnotherCaptureWaitsForBothGraphs() {
+        GraphPool first = allocator.beginCapture();
+        Block output = allocator.allocate(4096, COMPUTE);
+        allocator.endCapture(first);
+        GraphPool second = allocator.beginCapture();
+        allocator.free(output);
+        allocator.endCapture(second);
+        allocator.releasePool(first); // the second graph still lives
+        assertNotEquals(output.address(), allocator.allocate(4096, COMPUTE).address(), "the second graph's replays still use it");
+        allocator.releasePool(second);
+        assertEquals(output.address(), allocator.allocate(4096, COMPUTE).address(), "free for all once both graphs are gone");
+    }
 }
