@@ -47,6 +47,8 @@ public final class DataParallel implements AutoCloseable {
     private final List<DistributedDataParallel> ddps;
     private final List<ExecutorService> threads;
     private boolean closed;
+    /** Why a replica failed in an earlier call: its group was closed to free the others, so the wrapper is unusable. */
+    private volatile Throwable broken;
 
     /** The result of one step: the gathered output (detached) and the loss over the whole batch. */
     public record StepResult(Tensor output, double loss) {}
@@ -250,26 +252,42 @@ public final class DataParallel implements AutoCloseable {
         T run(int replica) throws Exception;
     }
 
-    /** Runs {@code body} for every replica on its thread, waits for all; rethrows the first failure. */
+    /**
+     * Runs {@code body} for every replica on its thread, waits for all; rethrows the failure that
+     * came first, with the others suppressed. A replica that fails leaves its group at once, so the
+     * replicas waiting for it in a collective fail now (naming it) instead of at the timeout.
+     */
     private <T> List<T> onEach(Body<T> body) {
+        java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
         List<Future<T>> fs = new ArrayList<>();
         for (int i = 0; i < replicas.size(); i++) {
             int idx = i;
-            Callable<T> c = () -> body.run(idx);
+            Callable<T> c = () -> {
+                try {
+                    return body.run(idx);
+                } catch (Throwable t) {
+                    failures.add(t);
+                    if (groups != null && idx < groups.size()) groups.get(idx).close(); // its peers stop waiting for it
+                    throw t;
+                }
+            };
             fs.add(threads.get(i).submit(c));
         }
         List<T> out = new ArrayList<>();
-        Throwable first = null;
         for (int i = 0; i < fs.size(); i++) {
             try {
                 out.add(fs.get(i).get());
             } catch (ExecutionException e) {
-                if (first == null) first = e.getCause();
                 out.add(null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DistributedException("DataParallel: interrupted", e);
             }
+        }
+        Throwable first = failures.poll();
+        if (first != null) {
+            broken = first;
+            for (Throwable other : failures) if (other != first) first.addSuppressed(other);
         }
         if (first instanceof RuntimeException r) throw r;
         if (first instanceof Error err) throw err;
@@ -279,6 +297,8 @@ public final class DataParallel implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) throw new IllegalStateException("DataParallel: closed");
+        Throwable before = broken;
+        if (before != null) throw new IllegalStateException("DataParallel: a replica failed earlier (" + before + "); make a new DataParallel", before);
     }
 
     /** Closes the reducers, the group, the threads and the replicas the factory made. */

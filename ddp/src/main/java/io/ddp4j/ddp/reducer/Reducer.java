@@ -636,6 +636,15 @@ public final class Reducer implements AutoCloseable {
      * zero-filled buffers of the buckets' sizes, and waits for them. The rank's own gradients are
      * not touched.
      */
+    private boolean shadowsMatchBuckets() {
+        if (shadows.size() != buckets.size()) return false;
+        for (Bucket b : buckets) {
+            Tensor z = shadows.get(b.index).flat();
+            if (z.numel() != b.plan.numel() || z.dtype() != b.plan.dtype()) return false;
+        }
+        return true;
+    }
+
     public void shadowIteration() {
         checkDeviceOrdered();
         if (checksRanks()) {
@@ -644,7 +653,7 @@ public final class Reducer implements AutoCloseable {
             checkWork = null;
             w.await();
         }
-        if (shadows == null || shadows.size() != buckets.size()) {
+        if (shadows == null || !shadowsMatchBuckets()) { // a rebuild may keep the count and change the sizes
             if (shadows != null) shadows.forEach(BucketBuffer::close);
             shadows = new ArrayList<>();
             for (Bucket b : buckets) shadows.add(allocator.allocate(b.plan.dtype(), b.plan.device(), b.plan.numel()));

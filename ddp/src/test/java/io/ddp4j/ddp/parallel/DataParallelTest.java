@@ -50,4 +50,25 @@ class DataParallelTest {
             assertTrue(dp.stats().iterations() == steps);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aReplicasFailureReachesTheCallerAtOnceAndIsTheOneReported() throws Exception {
+        int[] seed = {1};
+        DataParallel dp = DataParallel.create(new Sequential(new io.ddp4j.tensor.nn.Linear(4, 3, true, new io.ddp4j.tensor.Generator(42))),
+                () -> new Sequential(new io.ddp4j.tensor.nn.Linear(4, 3, true, new io.ddp4j.tensor.Generator(seed[0]++))), 2);
+        Tensor x = Tensor.randn(new io.ddp4j.tensor.Generator(5), 4, 4), y = Tensor.randn(new io.ddp4j.tensor.Generator(6), 4, 3);
+        long start = System.nanoTime();
+        // replica 1 fails before its backward; replica 0 is then waiting for it in an all-reduce
+        var e = assertThrows(IllegalStateException.class, () -> dp.step(x, y, (out, t) -> {
+            if (Thread.currentThread().getName().endsWith("replica1")) throw new IllegalStateException("boom in replica 1");
+            Tensor d = out.sub(t);
+            return d.mul(d).mean();
+        }));
+        assertEquals("boom in replica 1", e.getMessage());
+        assertTrue(System.nanoTime() - start < 20_000_000_000L, "the waiting replica gave up at once, not at the group's timeout");
+        var again = assertThrows(IllegalStateException.class, () -> dp.step(x, y, (out, t) -> out.sub(t).mean()));
+        assertTrue(again.getMessage().contains("a replica failed earlier"), again.getMessage());
+        dp.close();
+    }
 }
