@@ -267,7 +267,7 @@ public final class DataParallel implements AutoCloseable {
                     return body.run(idx);
                 } catch (Throwable t) {
                     failures.add(t);
-                    if (groups != null && idx < groups.size()) groups.get(idx).close(); // its peers stop waiting for it
+                    groups.get(idx).close(); // its peers stop waiting for it
                     throw t;
                 }
             };
@@ -287,7 +287,7 @@ public final class DataParallel implements AutoCloseable {
         Throwable first = failures.poll();
         if (first != null) {
             broken = first;
-            for (Throwable other : failures) if (other != first) first.addSuppressed(other);
+            for (Throwable other : failures) first.addSuppressed(other);
         }
         if (first instanceof RuntimeException r) throw r;
         if (first instanceof Error err) throw err;

@@ -636,15 +636,6 @@ public final class Reducer implements AutoCloseable {
      * zero-filled buffers of the buckets' sizes, and waits for them. The rank's own gradients are
      * not touched.
      */
-    private boolean shadowsMatchBuckets() {
-        if (shadows.size() != buckets.size()) return false;
-        for (Bucket b : buckets) {
-            Tensor z = shadows.get(b.index).flat();
-            if (z.numel() != b.plan.numel() || z.dtype() != b.plan.dtype()) return false;
-        }
-        return true;
-    }
-
     public void shadowIteration() {
         checkDeviceOrdered();
         if (checksRanks()) {
@@ -653,7 +644,7 @@ public final class Reducer implements AutoCloseable {
             checkWork = null;
             w.await();
         }
-        if (shadows == null || !shadowsMatchBuckets()) { // a rebuild may keep the count and change the sizes
+        if (shadows == null || !shadowsMatchBuckets()) {
             if (shadows != null) shadows.forEach(BucketBuffer::close);
             shadows = new ArrayList<>();
             for (Bucket b : buckets) shadows.add(allocator.allocate(b.plan.dtype(), b.plan.device(), b.plan.numel()));
@@ -675,6 +666,16 @@ public final class Reducer implements AutoCloseable {
                 throw new DistributedException("DDP (rank " + rank + ", joined): shadowing bucket " + i + " did not complete", e);
             }
         }
+    }
+
+    /** Whether the zero buffers still have the buckets' sizes and dtypes (a rebuild may keep the count and change the sizes). */
+    private boolean shadowsMatchBuckets() {
+        if (shadows.size() != buckets.size()) return false;
+        for (Bucket b : buckets) {
+            Tensor z = shadows.get(b.index).flat();
+            if (z.numel() != b.plan.numel() || z.dtype() != b.plan.dtype()) return false;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- observation

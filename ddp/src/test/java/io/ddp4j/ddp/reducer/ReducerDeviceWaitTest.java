@@ -2,7 +2,6 @@ package io.ddp4j.ddp.reducer;
 
 import io.ddp4j.ddp.DistributedException;
 import io.ddp4j.ddp.parallel.DdpOptions;
-import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
@@ -145,14 +144,13 @@ class ReducerDeviceWaitTest {
     }
 
     /** A group whose all-reduces complete (or fail) only once its gate is open. */
-    private static final class GatedGroup implements ProcessGroup {
-        final ProcessGroup host;
+    private static final class GatedGroup extends ForwardingGroup {
         final List<Work> issued = new CopyOnWriteArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
         volatile boolean failing;
 
         GatedGroup(ProcessGroup host) {
-            this.host = host;
+            super(host);
         }
 
         void shut() {
@@ -173,18 +171,7 @@ class ReducerDeviceWaitTest {
             return w;
         }
 
-        @Override public int rank() { return host.rank(); }
-        @Override public int size() { return host.size(); }
-        @Override public List<Integer> globalRanks() { return host.globalRanks(); }
         @Override public String backend() { return "gated"; }
-        @Override public Work broadcast(HostBuffer b, int root) { return host.broadcast(b, root); }
-        @Override public Work reduce(HostBuffer b, int root, ReduceOp op) { return host.reduce(b, root, op); }
-        @Override public Work allGather(HostBuffer o, HostBuffer i) { return host.allGather(o, i); }
-        @Override public Work reduceScatter(HostBuffer o, HostBuffer i, ReduceOp op) { return host.reduceScatter(o, i, op); }
-        @Override public Work send(HostBuffer b, int peer, int tag) { return host.send(b, peer, tag); }
-        @Override public Work recv(HostBuffer b, int peer, int tag) { return host.recv(b, peer, tag); }
-        @Override public Work barrier() { return host.barrier(); }
-        @Override public Work allReduce(DeviceBuffer b, ReduceOp op) { throw new UnsupportedOperationException(); }
     }
 
     private record GatedWork(Work inner, CountDownLatch gate, boolean failing) implements Work {

@@ -3,7 +3,6 @@ package io.ddp4j.ddp.reducer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ddp4j.ddp.parallel.DdpOptions;
-import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
@@ -20,31 +19,18 @@ import org.junit.jupiter.api.Test;
 /** A rank that joined early all-reduces zero buffers in place of gradients: they must follow a bucket rebuild. */
 class ReducerJoinShadowTest {
     /** Passes every op to a one-rank group and records the element count of each all-reduce. */
-    static final class CountingGroup implements ProcessGroup {
-        final ProcessGroup host;
+    static final class CountingGroup extends ForwardingGroup {
         final List<Long> counts = new CopyOnWriteArrayList<>();
 
         CountingGroup(ProcessGroup host) {
-            this.host = host;
+            super(host);
         }
 
         @Override public Work allReduce(HostBuffer b, ReduceOp op) {
             counts.add(b.count());
             return host.allReduce(b, op);
         }
-        @Override public int rank() { return host.rank(); }
-        @Override public int size() { return host.size(); }
-        @Override public List<Integer> globalRanks() { return host.globalRanks(); }
         @Override public String backend() { return "counting"; }
-        @Override public void close() { host.close(); }
-        @Override public Work broadcast(HostBuffer b, int root) { return host.broadcast(b, root); }
-        @Override public Work reduce(HostBuffer b, int root, ReduceOp op) { return host.reduce(b, root, op); }
-        @Override public Work allGather(HostBuffer o, HostBuffer i) { return host.allGather(o, i); }
-        @Override public Work reduceScatter(HostBuffer o, HostBuffer i, ReduceOp op) { return host.reduceScatter(o, i, op); }
-        @Override public Work send(HostBuffer b, int peer, int tag) { return host.send(b, peer, tag); }
-        @Override public Work recv(HostBuffer b, int peer, int tag) { return host.recv(b, peer, tag); }
-        @Override public Work barrier() { return host.barrier(); }
-        @Override public Work allReduce(DeviceBuffer b, ReduceOp op) { throw new UnsupportedOperationException(); }
     }
 
     @Test

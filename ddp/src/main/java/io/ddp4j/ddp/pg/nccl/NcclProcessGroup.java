@@ -570,12 +570,17 @@ public final class NcclProcessGroup implements ProcessGroup {
     /** Called by {@link NcclWork#poll()}: compares its fingerprints once they landed, and completes it once its event is done. */
     void refresh(NcclWork w) {
         if (!w.enqueued || !w.isPending()) return;
+        holdingResources(() -> refreshHoldingResources(w));
+        Reference.reachabilityFence(w); // its end event goes back to the pool once w is unreachable
+    }
+
+    /** Runs {@code body} unless close() has freed the events and buffers, and keeps it from freeing them meanwhile. */
+    private void holdingResources(Runnable body) {
         resources.readLock().lock();
         try {
-            if (!resourcesFreed) refreshHoldingResources(w);
+            if (!resourcesFreed) body.run();
         } finally {
             resources.readLock().unlock();
-            Reference.reachabilityFence(w); // its end event goes back to the pool once w is unreachable
         }
     }
 
@@ -644,12 +649,7 @@ public final class NcclProcessGroup implements ProcessGroup {
      */
     void watchdogPoll() {
         if (failure != null || closed) return;
-        resources.readLock().lock();
-        try {
-            if (!resourcesFreed) watchdogPollHoldingResources();
-        } finally {
-            resources.readLock().unlock();
-        }
+        holdingResources(this::watchdogPollHoldingResources);
     }
 
     private void watchdogPollHoldingResources() {
@@ -732,13 +732,14 @@ public final class NcclProcessGroup implements ProcessGroup {
                 groupFailure.reason(), groupFailure.suspectRanks(), cause);
     }
 
-    private void abortCommunicator(NcclAbortedException groupFailure) {
+    /** Claims and aborts the communicator unless another thread has claimed it; a failure is added to {@code why}. */
+    private void abortCommunicator(RuntimeException why) {
         boolean owner = false;
         try {
             owner = claimCommunicator();
             if (owner) driver.abort(); // not under ncclLock: NCCL calls now fail at the claim instead of waiting for the abort
         } catch (RuntimeException e) {
-            groupFailure.addSuppressed(e);
+            why.addSuppressed(e);
         } finally {
             if (owner) communicatorReleased.countDown();
         }
@@ -875,6 +876,7 @@ public final class NcclProcessGroup implements ProcessGroup {
             }
         } catch (RuntimeException e) {
             first = e;
+            abortCommunicator(e); // unless close() or an abort has claimed it already
         }
         // otherwise an abort owns the communicator (perhaps one that the drain above started): the
         // stream, events and buffers must outlive it, so they are freed only once it is done

@@ -34,6 +34,12 @@ class NcclProcessGroupTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final long CALLER = 0x77;
 
+    /** The other rank called the same collective on 99 elements (the count sits at byte 16 of a fingerprint). */
+    private static final java.util.function.BiFunction<Integer, byte[], byte[]> PEER_HAS_99_ELEMENTS = (rank, mine) -> {
+        MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
+        return mine;
+    };
+
     private FakeNcclDriver driver;
     private NcclProcessGroup pg;
 
@@ -177,10 +183,7 @@ class NcclProcessGroupTest {
     @Test
     void ranksThatCalledDifferentCollectivesFailWithBothVersionsEvenWhenTheOpHangs() {
         group(0, 2);
-        driver.peerFingerprint = (rank, mine) -> {
-            MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L); // rank 1 has 99 elements
-            return mine;
-        };
+        driver.peerFingerprint = PEER_HAS_99_ELEMENTS;
         driver.hangsOn = call -> call.startsWith("allReduce");
         Work w = pg.allReduce(f32(10), ReduceOp.SUM, CALLER);
         Work later = pg.broadcast(f32(10), 0, CALLER);
@@ -214,10 +217,7 @@ class NcclProcessGroupTest {
         // when the check was claimed before it compared)
         for (int round = 0; round < 500; round++) {
             group(0, 2);
-            driver.peerFingerprint = (rank, mine) -> {
-                MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
-                return mine;
-            };
+            driver.peerFingerprint = PEER_HAS_99_ELEMENTS;
             Work w = pg.allReduce(f32(10), ReduceOp.SUM, CALLER);
             java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
             java.util.concurrent.Callable<Boolean> poll = () -> {
@@ -240,10 +240,7 @@ class NcclProcessGroupTest {
     @org.junit.jupiter.api.Timeout(60)
     void aCollectiveThatFindsTheGroupFailedWhileTakingItsSlotIsRefusedWithoutWaitingForTheAbort() throws Exception {
         group(0, 2, 1); // one slot: the second collective checks the first one's fingerprints
-        driver.peerFingerprint = (rank, mine) -> {
-            MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
-            return mine;
-        };
+        driver.peerFingerprint = PEER_HAS_99_ELEMENTS;
         var stuck = new java.util.concurrent.CountDownLatch(1);
         driver.abortHeldUntil = stuck; // ncclCommAbort waiting for a device that does not get idle
         pg.allReduce(f32(10), ReduceOp.SUM, CALLER); // mismatched; nobody polls it
@@ -301,10 +298,7 @@ class NcclProcessGroupTest {
         try (var threads = java.util.concurrent.Executors.newFixedThreadPool(2)) {
             for (int round = 0; round < 1000; round++) {
                 group(0, 2);
-                driver.peerFingerprint = (rank, mine) -> {
-                    MemorySegment.ofArray(mine).set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 16, 99L);
-                    return mine;
-                };
+                driver.peerFingerprint = PEER_HAS_99_ELEMENTS;
                 Work w = pg.allReduce(f32(10), ReduceOp.SUM, CALLER);
                 var together = new java.util.concurrent.CyclicBarrier(2);
                 var user = threads.submit(() -> {

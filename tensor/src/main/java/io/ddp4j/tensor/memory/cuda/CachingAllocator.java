@@ -92,11 +92,8 @@ public final class CachingAllocator implements AutoCloseable {
         }
         block.inUse = false;
         allocated -= block.size;
-        if (closed) {
-            // freed after close (a cleaner that ran late): the cache is gone, so back to the driver
-            api.free(block.address());
-            frees++;
-            reserved -= block.size;
+        if (closed) { // freed after close (a cleaner that ran late): the cache is gone
+            giveBack(block);
             return;
         }
         if (capturing != null && block.pool != capturing) {
@@ -107,11 +104,18 @@ public final class CachingAllocator implements AutoCloseable {
             return;
         }
         if (block.pool != null && !block.pool.released) {
-            block.pool.free.computeIfAbsent(block.size, s -> new ArrayDeque<>()).push(block);
+            block.pool.keep(block);
             return;
         }
         block.pool = null;
         cache(block);
+    }
+
+    /** cudaFree of a free block, counted. */
+    private void giveBack(Block b) {
+        api.free(b.address);
+        frees++;
+        reserved -= b.size;
     }
 
     /**
@@ -155,7 +159,7 @@ public final class CachingAllocator implements AutoCloseable {
         for (Block b : pool.deferred) {
             // a block of a graph that still lives goes back to that graph's pool
             if (b.pool != null && !b.pool.released) {
-                b.pool.free.computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+                b.pool.keep(b);
             } else {
                 b.pool = null;
                 cache(b);
@@ -232,11 +236,7 @@ public final class CachingAllocator implements AutoCloseable {
         api.synchronize();
         for (Map<Long, ArrayDeque<Block>> bySize : free.values()) {
             for (Iterator<ArrayDeque<Block>> it = bySize.values().iterator(); it.hasNext(); ) {
-                for (Block b : it.next()) {
-                    api.free(b.address);
-                    frees++;
-                    reserved -= b.size;
-                }
+                for (Block b : it.next()) giveBack(b);
                 it.remove();
             }
         }

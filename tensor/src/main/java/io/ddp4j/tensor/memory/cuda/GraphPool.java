@@ -21,10 +21,15 @@ public final class GraphPool {
     final int id;
     /** size -> free blocks of this pool */
     final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
-    /** Ordinary blocks freed during the capture: the graph may use them, so they wait for its release. */
+    /** Blocks made outside the capture (before it, or by another graph) and freed during it: the graph may use them, so they wait for its release. */
     final List<Block> deferred = new ArrayList<>();
     long blocks, bytes;
     boolean released;
+
+    /** A free block of this pool, for a later allocation of the same capture. */
+    void keep(Block b) {
+        free.computeIfAbsent(b.size, s -> new ArrayDeque<>()).push(b);
+    }
 
     GraphPool() {
         synchronized (GraphPool.class) {
