@@ -343,14 +343,21 @@ public final class DistributedDataParallel implements AutoCloseable {
         }
     }
 
-    /** Removes the reducer's hooks and frees the buckets (gradients that were bucket views are copied out). */
+    /**
+     * Removes the reducer's hooks and frees the buckets (gradients that were bucket views are copied
+     * out). Throws a failure of the last iteration's reductions that no forward checked (see
+     * {@link Reducer#close()}), after freeing the rest.
+     */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        reducer.close();
-        bufferStaging.values().forEach(BucketBuffer::close);
-        if (control != group) control.close(); // frees the staging scratch only; the group is the caller's
+        try {
+            reducer.close();
+        } finally {
+            bufferStaging.values().forEach(BucketBuffer::close);
+            if (control != group) control.close(); // frees the staging scratch only; the group is the caller's
+        }
     }
 
     @Override

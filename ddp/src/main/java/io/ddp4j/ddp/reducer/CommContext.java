@@ -2,6 +2,8 @@ package io.ddp4j.ddp.reducer;
 
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.Work;
+import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -21,4 +23,13 @@ public interface CommContext {
      * with the work's or {@code then}'s failure. {@code then} may be null.
      */
     CompletableFuture<Void> after(Work work, Runnable then);
+
+    /**
+     * Memory the reducer owns for this hook's use with one bucket (a copy in another dtype, say):
+     * made zero-filled on first use, the same buffer on later calls with the same name and bucket,
+     * made again when the dtype, device or size asked for changes, and freed when the reducer
+     * closes once no collective still uses it. A hook that allocated for itself could only leave
+     * its buffers to the garbage collector.
+     */
+    BucketBuffer scratch(String name, int bucket, DType dtype, Device device, long numel);
 }

@@ -6,9 +6,7 @@ import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.GradMode;
 
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The built-in communication hooks: PyTorch's default all-reduce, and its bf16 and fp16
@@ -50,18 +48,11 @@ public final class CommHooks {
     }
 
     private static CommHook compress(DType wire, String name) {
-        // one set of staging buffers per reducer (DataParallel's replicas share the hook)
-        Map<CommContext, Map<Integer, BucketBuffer>> perReducer = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
         return new CommHook() {
             @Override
             public CompletableFuture<Void> reduce(CommContext ctx, GradBucket bucket) {
                 BucketBuffer full = bucket.buffer();
-                Map<Integer, BucketBuffer> staging = perReducer.computeIfAbsent(ctx, k -> new ConcurrentHashMap<>());
-                BucketBuffer half = staging.compute(bucket.index(), (k, old) -> {
-                    if (old != null && old.numel() == full.numel() && old.device().equals(full.device())) return old;
-                    if (old != null) old.close();
-                    return BucketBuffer.allocate(wire, full.device(), full.numel());
-                });
+                BucketBuffer half = ctx.scratch(name, bucket.index(), wire, full.device(), full.numel());
                 scale(full.flat(), 1.0 / ctx.divisor());
                 try (GradMode.Guard g = GradMode.noGrad()) {
                     half.flat().copyFrom(full.flat());

@@ -26,6 +26,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -294,6 +295,7 @@ public final class Reducer implements AutoCloseable {
     public boolean rebuildBucketsIfPending() {
         if (!rebuildPending) return false;
         checkDeviceOrdered(); // the old buffers are about to be freed
+        requireQuiescent("rebuild the buckets");
         rebuildPending = false;
         rebuilt = true;
         int n = params.size();
@@ -335,6 +337,7 @@ public final class Reducer implements AutoCloseable {
             throw new IllegalStateException("DDP (rank " + rank + "): iteration " + iteration + "'s reduction did not finish before this forward "
                     + "started (its backward failed, or was still running on another thread); parameters whose gradients were not reduced: " + missing);
         }
+        requireQuiescent("start iteration " + (iteration + 1));
         iteration++;
         hookSeen = false;
         backwardStart = 0;
@@ -594,6 +597,47 @@ public final class Reducer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits, up to the timeout in all, for the reductions launched and not finished. After a
+     * failure the buckets behind the failed one may still be in their collectives, writing their
+     * buffers (and a hook's scratch), and nothing may reuse or free that memory before they end.
+     * Returns the indices of the buckets still running; empty in steady state, where every future
+     * was awaited already and this is one loop over finished futures.
+     */
+    private Set<Integer> drainLaunched() {
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        Set<Integer> running = new TreeSet<>();
+        for (Bucket b : buckets) if (!settle(b.future, deadline)) running.add(b.index);
+        List<CompletableFuture<Void>> fs = shadowFutures;
+        for (int i = 0; i < fs.size(); i++) if (!settle(fs.get(i), deadline)) running.add(i);
+        return running;
+    }
+
+    /** Whether {@code f} is absent or ended (either way) by {@code deadline}. */
+    private static boolean settle(CompletableFuture<Void> f, long deadline) {
+        if (f == null || f.isDone()) return true;
+        try {
+            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return true; // ended: its failure follows the one already reported
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Refuses {@code what} while a reduction launched earlier may still write the buckets. */
+    private void requireQuiescent(String what) {
+        Set<Integer> running = drainLaunched();
+        if (running.isEmpty()) return;
+        throw new DistributedTimeoutException("DDP (rank " + rank + "): cannot " + what + ": the reductions of bucket" + (running.size() == 1 ? " " : "s ")
+                + running + " launched in iteration " + iteration + " are still running " + Durations.format(options.timeout())
+                + " after an earlier failure, and they write the buckets' memory. Close the process group (it aborts its collectives), then this DDP");
+    }
+
     private static String describe(Bucket b) {
         List<String> n = b.names;
         String list = n.size() <= 6 ? String.join(", ", n) : String.join(", ", n.subList(0, 6)) + ", ... " + (n.size() - 6) + " more";
@@ -629,6 +673,8 @@ public final class Reducer implements AutoCloseable {
     // ---------------------------------------------------------------- join: shadowing the collectives of a synchronised iteration
 
     private List<BucketBuffer> shadows;
+    /** The last shadow iteration's reductions, one per bucket (drained like the buckets' own). */
+    private List<CompletableFuture<Void>> shadowFutures = List.of();
 
     /**
      * For a rank that has run out of data (join): issues the collectives that a synchronised
@@ -638,6 +684,7 @@ public final class Reducer implements AutoCloseable {
      */
     public void shadowIteration() {
         checkDeviceOrdered();
+        requireQuiescent("shadow the others' iteration");
         if (checksRanks()) {
             issueCheck(-1);
             Work w = checkWork;
@@ -650,11 +697,18 @@ public final class Reducer implements AutoCloseable {
             for (Bucket b : buckets) shadows.add(allocator.allocate(b.plan.dtype(), b.plan.device(), b.plan.numel()));
         }
         List<CompletableFuture<Void>> fs = new ArrayList<>();
+        shadowFutures = fs;
         try (GradMode.Guard g = GradMode.noGrad()) {
             for (Bucket b : buckets) {
                 BucketBuffer z = shadows.get(b.index);
                 z.flat().zeroInPlace();
-                fs.add(options.commHook().reduce(context, new GradBucket(b.index, buckets.size(), z, b.names, b.offsets.clone(), -1)));
+                CompletableFuture<Void> f;
+                try {
+                    f = options.commHook().reduce(context, new GradBucket(b.index, buckets.size(), z, b.names, b.offsets.clone(), -1));
+                } catch (RuntimeException e) {
+                    f = CompletableFuture.failedFuture(e);
+                }
+                fs.add(f);
             }
         }
         for (int i = 0; i < fs.size(); i++) {
@@ -794,17 +848,23 @@ public final class Reducer implements AutoCloseable {
 
     /**
      * Removes the hooks and frees the buckets; parameters whose .grad is a bucket view get a copy of
-     * it. Idempotent.
+     * it. Idempotent. Waits (up to the timeout) for reductions still running after a failure, and
+     * leaves the memory of any that outlive the wait allocated. Throws what a check of the last
+     * iteration found (its reductions were left to the device and nobody looked since: the step
+     * that followed used gradients that were not averaged), and that memory left behind, after
+     * freeing everything else.
      */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
+        RuntimeException failure = null;
         try {
-            checkDeviceOrdered(); // the buckets' memory is freed below: the collectives must be done with it
+            checkDeviceOrdered(); // the last iteration's reductions, left to the device: their failure is the caller's to see
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "DDP (rank " + rank + "): closing after a failed reduction: " + e.getMessage());
+            failure = e;
         }
+        Set<Integer> running = drainLaunched(); // the buckets' memory is freed below: no collective may still write it
         watchdog.cancel(false);
         for (HookHandle h : hookHandles) if (h != null) h.remove();
         try (GradMode.Guard g = GradMode.noGrad()) {
@@ -817,15 +877,52 @@ public final class Reducer implements AutoCloseable {
                 }
             }
         }
+        long kept = 0;
         for (Bucket b : buckets) {
             for (Tensor v : b.views) v.close();
-            b.buffer.close();
+            if (running.contains(b.index)) kept += b.plan.numel() * b.plan.dtype().byteSize();
+            else b.buffer.close();
         }
-        if (shadows != null) shadows.forEach(BucketBuffer::close);
+        if (shadows != null) for (int i = 0; i < shadows.size(); i++) if (!running.contains(i)) shadows.get(i).close();
+        kept += context.closeScratch(running);
         completion.shutdownNow();
+        if (!running.isEmpty()) {
+            RuntimeException leak = new DistributedTimeoutException("DDP (rank " + rank + "): closed while the reductions of bucket"
+                    + (running.size() == 1 ? " " : "s ") + running + " were still running " + Durations.format(options.timeout())
+                    + " after an earlier failure: their " + kept + " bytes stay allocated rather than be freed under a collective that writes them");
+            if (failure == null) failure = leak;
+            else failure.addSuppressed(leak);
+        }
+        if (failure != null) throw failure;
     }
 
     private final class Context implements CommContext {
+        private record ScratchKey(String name, int bucket) {}
+
+        private final java.util.Map<ScratchKey, BucketBuffer> scratch = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public BucketBuffer scratch(String name, int bucket, DType dtype, io.ddp4j.tensor.Device device, long numel) {
+            if (closed) throw new IllegalStateException("DDP (rank " + rank + "): the reducer was closed; hook '" + name + "' cannot have scratch memory");
+            return scratch.compute(new ScratchKey(name, bucket), (k, old) -> {
+                if (old != null && old.dtype() == dtype && old.device().equals(device) && old.numel() == numel) return old;
+                if (old != null) old.close(); // the bucket changed in a rebuild, which waited for its reductions
+                return allocator.allocate(dtype, device, numel);
+            });
+        }
+
+        /** Frees the scratch of buckets not in {@code running}; returns the bytes kept. */
+        long closeScratch(Set<Integer> running) {
+            long kept = 0;
+            for (var e : scratch.entrySet()) {
+                BucketBuffer b = e.getValue();
+                if (running.contains(e.getKey().bucket())) kept += b.numel() * b.dtype().byteSize();
+                else b.close();
+            }
+            scratch.clear();
+            return kept;
+        }
+
         @Override
         public ProcessGroup group() {
             return group;

@@ -118,6 +118,18 @@ class ReducerDeviceWaitTest {
     }
 
     @Test
+    void aFailureOfTheLastIterationThatNoForwardCheckedIsThrownByClose() {
+        iteration();
+        group.shut();
+        group.failing = true;
+        iteration(); // iteration 2 ends on the device, and training stops: no forward will check it
+        group.open();
+        DistributedException e = assertThrows(DistributedException.class, reducer::close);
+        assertTrue(e.getMessage().contains("in iteration 2 failed"), e.getMessage());
+        reducer.close(); // idempotent: the failure was reported once
+    }
+
+    @Test
     void closingWaitsForCollectivesStillUsingTheBuckets() throws Exception {
         iteration();
         group.shut();

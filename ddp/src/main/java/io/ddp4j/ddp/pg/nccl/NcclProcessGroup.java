@@ -700,9 +700,11 @@ public final class NcclProcessGroup implements ProcessGroup {
             groupFailure = reason instanceof NcclAbortedException a ? a
                     : new NcclAbortedException(reason.getMessage(), culprit == null ? "none" : culprit.op, culprit == null ? -1 : culprit.sequence,
                     rank, NcclAbortedException.Reason.MISMATCH, reason instanceof CollectiveMismatchException m ? m.suspectRanks() : otherRanks(), reason);
+            // the culprit takes its own reason before the failure is published: a thread that finds the
+            // group failed fails any op still pending as merely aborted, and the first failure sticks
+            if (culprit != null) culprit.fail(reason);
             failure = groupFailure;
         }
-        if (culprit != null) culprit.fail(reason);
         for (NcclWork w : pending) {
             if (w == culprit) continue;
             w.fail(abortedBecauseOf(w, groupFailure, reason));
