@@ -9,7 +9,8 @@
 #   steps      JMH TrainingStepBenchmark + OpCostBenchmark, torch training_steps (eager, CUDA
 #              graph, --ddp world 1) and op_cost                                         (~4 min)
 #   parity     parity_torch.py prepare, ParityMain on cuda and cpu, compare both         (<1 min)
-#   train      Fashion-MNIST (from .gpu/data): ddp4j train and fashion_mnist_torch.py, mlp (~3 min)
+#   train      Fashion-MNIST (from .gpu/data): ddp4j train and fashion_mnist_torch.py, mlp, then
+#              ddp4j train --mode dp --nproc 2 (replicas sharing the GPU) for one epoch (~4 min)
 #   allreduce  benchmarks/allreduce-compare.sh (CPU, needs mpirun there; skipped if absent)
 # "all" runs them all (~15-20 min): too long for one 10-minute call, so on the device tool run it
 # as two calls, e.g. `gpu-checks.sh tests bindings` then `gpu-checks.sh steps parity train`.
@@ -100,6 +101,11 @@ if has train; then
       echo "torch train $model exit $?" | summary
       tail -n 1 "$out/train_torch_$model.txt" | summary
     done
+    # DataParallel with two replicas sharing the one GPU (reduced by the local group's device kernels)
+    timeout 240 bash .gpu/run java io.ddp4j.examples.Ddp4jCli train --model mlp --epochs 1 --device cuda --mode dp --nproc 2 \
+        --data "$data" --out /tmp/train-dp2 --json > "$out/train_ddp4j_dp2.txt" 2>&1
+    echo "ddp4j train mlp --mode dp --nproc 2 on one GPU exit $?" | summary
+    tail -n 1 "$out/train_ddp4j_dp2.txt" | summary
   fi
 fi
 

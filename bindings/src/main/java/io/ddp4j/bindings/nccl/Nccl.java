@@ -160,8 +160,10 @@ public final class Nccl {
     public static long ncclCommInitRank(int nranks, NcclUniqueId commId, int rank) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment id = commId.toSegment(arena);
-            try { check((int) ncclCommInitRank.invokeExact(out(), nranks, id, rank), "ncclCommInitRank(rank " + rank + " of " + nranks + ")", 0L); } catch (Throwable t) { throw Native.rethrow(t); }
-            return readLong();
+            OutParams.zeroed();
+            int status;
+            try { status = (int) ncclCommInitRank.invokeExact(out(), nranks, id, rank); } catch (Throwable t) { throw Native.rethrow(t); }
+            return initResult(status, readLong(), false, "ncclCommInitRank(rank " + rank + " of " + nranks + ")");
         }
     }
 
@@ -180,9 +182,28 @@ public final class Nccl {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment id = commId.toSegment(arena);
             MemorySegment o = OutParams.zeroed();
-            try { checkAllowingInProgress((int) ncclCommInitRankConfig.invokeExact(o.address(), nranks, id, rank, config.address()), call, 0L); } catch (Throwable t) { throw Native.rethrow(t); }
-            return readLong();
+            int status;
+            try { status = (int) ncclCommInitRankConfig.invokeExact(o.address(), nranks, id, rank, config.address()); } catch (Throwable t) { throw Native.rethrow(t); }
+            return initResult(status, readLong(), true, call);
         }
+    }
+
+    /**
+     * The handle an init call wrote, or its failure. NCCL writes the handle before the init runs,
+     * and a failed init (reported by the call itself, or by its group end) does not free it: such
+     * a handle is aborted here, or nothing would ever free it.
+     */
+    private static long initResult(int status, long comm, boolean inProgressIsSuccess, String call) {
+        if (status == ncclSuccess || (inProgressIsSuccess && status == ncclInProgress)) return comm;
+        RuntimeException failure = NcclErrors.exception(call, status, 0L);
+        if (comm != 0) {
+            try {
+                ncclCommAbort(comm);
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        throw failure;
     }
 
     /**

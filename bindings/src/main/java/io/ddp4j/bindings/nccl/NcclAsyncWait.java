@@ -49,7 +49,12 @@ public final class NcclAsyncWait {
         long limit = saturatedNanos(timeout);
         long nextPause = FIRST_PAUSE_NANOS;
         while (true) {
-            int state = asyncError.getAsInt();
+            int state;
+            try {
+                state = asyncError.getAsInt();
+            } catch (RuntimeException e) {
+                throw abortedWith(abort, e); // the query itself failed: the communicator is no more usable than a failed one
+            }
             if (state == Nccl.ncclSuccess) return;
             if (state != Nccl.ncclInProgress) {
                 throw abortedWith(abort, NcclErrors.exception(

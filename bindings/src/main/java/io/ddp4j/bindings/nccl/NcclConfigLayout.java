@@ -55,7 +55,11 @@ public final class NcclConfigLayout {
             CTA_POLICY = offsetOf("CTAPolicy"), SHRINK_SHARE = offsetOf("shrinkShare"), NVLS_CTAS = offsetOf("nvlsCTAs"),
             N_CHANNELS_PER_NET_PEER = offsetOf("nChannelsPerNetPeer"), NVLINK_CENTRIC_SCHED = offsetOf("nvlinkCentricSched");
 
-    /** A new struct in {@code arena} holding {@code config}, its strings in the same arena. */
+    /**
+     * A new struct in {@code arena} holding {@code config}, its strings in the same arena: so
+     * {@code arena} must outlive any communicator made with a commName (NCCL keeps that pointer);
+     * {@link #write(NcclConfig, Arena, Arena)} keeps the strings elsewhere.
+     */
     public static MemorySegment write(NcclConfig config, Arena arena) {
         return write(config, arena, arena);
     }

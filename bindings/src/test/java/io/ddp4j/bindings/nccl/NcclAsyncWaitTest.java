@@ -84,6 +84,16 @@ class NcclAsyncWaitTest {
     }
 
     @Test
+    void aQueryThatThrowsAbortsTooAndPassesItsFailureOn() {
+        AtomicInteger aborts = new AtomicInteger();
+        RuntimeException broken = new IllegalStateException("ncclCommGetAsyncError failed");
+        RuntimeException e = assertThrows(IllegalStateException.class, () -> new FakeClock().waiter()
+                .await(() -> { throw broken; }, aborts::incrementAndGet, "init", 0, 2, Duration.ofSeconds(1)));
+        assertSame(broken, e);
+        assertEquals(1, aborts.get(), "a communicator whose state cannot be read is aborted, not leaked");
+    }
+
+    @Test
     void aFailingAbortIsKeptAsSuppressed() {
         RuntimeException abortFailure = new IllegalStateException("abort failed");
         NcclTimeoutException e = assertThrows(NcclTimeoutException.class, () -> new FakeClock().waiter()

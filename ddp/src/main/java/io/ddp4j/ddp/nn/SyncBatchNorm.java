@@ -169,13 +169,18 @@ public final class SyncBatchNorm extends BatchNorm {
         long bytes = contiguous.numel() * contiguous.dtype().byteSize();
         if (contiguous.storage() instanceof CpuStorage cpu) {
             group.allReduce(new HostBuffer(cpu.segment().asSlice(offsetBytes, bytes), contiguous.dtype(), contiguous.numel()), ReduceOp.SUM).await();
-        } else if (contiguous.storage() instanceof DeviceStorage dev && group instanceof NcclProcessGroup nccl) {
+        } else if (contiguous.storage() instanceof DeviceStorage dev && group.takesDeviceBuffers()) {
             DeviceBuffer d = new DeviceBuffer(dev.address() + offsetBytes, contiguous.dtype(), contiguous.numel(), contiguous.device().index());
-            long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
-            nccl.allReduce(d, ReduceOp.SUM, computeStream).await();
+            if (group instanceof NcclProcessGroup nccl) {
+                long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
+                nccl.allReduce(d, ReduceOp.SUM, computeStream).await();
+            } else {
+                group.allReduce(d, ReduceOp.SUM).await(); // the local group: on the compute stream the ranks share
+            }
         } else {
             throw new UnsupportedOperationException("SyncBatchNorm: statistics on " + contiguous.device() + " need a process group that reduces "
-                    + (contiguous.device().isCuda() ? "CUDA memory (nccl)" : "host memory (tcp, mpi)") + ", but the group is " + group.backend());
+                    + (contiguous.device().isCuda() ? "CUDA memory (nccl, or local for replicas on one GPU)" : "host memory (tcp, mpi, local)")
+                    + ", but the group is " + group.backend());
         }
     }
 

@@ -1,8 +1,9 @@
 package io.ddp4j.ddp.parallel;
 
 import io.ddp4j.ddp.DistributedException;
-import io.ddp4j.ddp.pg.local.LocalProcessGroup;
+import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.reducer.ReducerStats;
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.GradMode;
 import io.ddp4j.tensor.nn.Functional;
@@ -23,12 +24,17 @@ import java.util.function.Supplier;
 
 /**
  * Data parallelism inside one process, PyTorch's {@code DataParallel} done the JVM way: several
- * persistent replicas of a model (one per device; here several on the CPU), each driven by its
- * own thread. A {@link #step} scatters the batch along dim 0, runs forward, loss and backward of
- * every replica on its thread at the same time, and reduces the gradients with the same
- * {@link io.ddp4j.ddp.reducer.Reducer} DDP uses, over an in-process {@link LocalProcessGroup}
- * (shared memory, no sockets): each replica is a DDP rank, so buckets overlap with backward here
- * too. The outputs are gathered (concatenated, detached) on the first replica's device.
+ * persistent replicas of a model, one per device (several may share one), each driven by its own
+ * thread. A {@link #step} scatters the batch along dim 0 (each replica's rows copied to its
+ * device), runs forward, loss and backward of every replica on its thread at the same time, and
+ * reduces the gradients with the same {@link io.ddp4j.ddp.reducer.Reducer} DDP uses: each replica
+ * is a DDP rank, so buckets overlap with backward here too. The outputs are gathered
+ * (concatenated, detached) on the first replica's device.
+ *
+ * <p>The group the replicas reduce over follows their devices: replicas on the CPU, or all on one
+ * GPU, use an in-process {@link LocalProcessGroup} (shared memory; on a GPU, device copies and a sum
+ * kernel on the device's stream, since NCCL refuses two ranks on one GPU); replicas each on its own
+ * GPU use one NCCL communicator per GPU, made in this process. Other mixes are refused.
  *
  * <p>Replicas are made once, by a factory that builds the same architecture, and get replica 0's
  * parameters and buffers; they are never copied again. After backward every replica holds the
@@ -43,7 +49,9 @@ import java.util.function.Supplier;
  */
 public final class DataParallel implements AutoCloseable {
     private final List<Module> replicas;
-    private final List<LocalProcessGroup> groups;
+    private final List<Device> devices;
+    private final List<ProcessGroup> groups;
+    private final ReplicaGroups replicaGroups;
     private final List<DistributedDataParallel> ddps;
     private final List<ExecutorService> threads;
     private boolean closed;
@@ -55,36 +63,36 @@ public final class DataParallel implements AutoCloseable {
 
     private final boolean ownsFirst;
 
-    private DataParallel(List<LocalProcessGroup> groups, List<Module> replicas, boolean ownsFirst, DdpOptions options) {
-        this.groups = groups;
+    private DataParallel(ReplicaGroups groups, List<Module> replicas, List<Device> devices, boolean ownsFirst, DdpOptions options) {
+        this.replicaGroups = groups;
+        this.groups = groups.groups();
         this.replicas = List.copyOf(replicas);
+        this.devices = List.copyOf(devices);
         this.ownsFirst = ownsFirst;
-        int count = replicas.size();
-        List<ExecutorService> ts = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            int idx = i;
-            ts.add(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-dp-replica" + idx).unstarted(r)));
+        this.threads = groups.threads();
+        try {
+            for (int i = 0; i < replicas.size(); i++) {
+                Device on = deviceOf(replicas.get(i));
+                if (on != null && !on.equals(devices.get(i)))
+                    throw new IllegalArgumentException("DataParallel: replica " + i + " has parameters on " + on + " but its device is " + devices.get(i));
+            }
+            // DDP's construction checks the replicas agree and copies replica 0's state to the others
+            this.ddps = onEach(i -> DistributedDataParallel.wrap(this.replicas.get(i), this.groups.get(i), options));
+        } catch (RuntimeException e) {
+            groups.close();
+            throw e;
         }
-        this.threads = List.copyOf(ts);
-        // DDP's construction checks the replicas agree and copies replica 0's state to the others
-        this.ddps = onEach(i -> DistributedDataParallel.wrap(this.replicas.get(i), groups.get(i), options));
     }
 
     /**
-     * {@code count} replicas: {@code module} itself and {@code count - 1} made by {@code factory}
-     * (same architecture; their initial values are replaced by {@code module}'s).
+     * {@code count} replicas on {@code module}'s device: {@code module} itself and {@code count - 1}
+     * made by {@code factory} (same architecture; their initial values are replaced by
+     * {@code module}'s). On a GPU they share it.
      */
     public static DataParallel create(Module module, Supplier<? extends Module> factory, int count, DdpOptions options) {
         if (count < 1) throw new IllegalArgumentException("DataParallel needs at least one replica, got " + count);
-        List<Module> rs = new ArrayList<>();
-        rs.add(module);
-        for (int i = 1; i < count; i++) {
-            Module m = factory.get();
-            if (m == module) throw new IllegalArgumentException("DataParallel: the factory must make a new module each time");
-            m.train(module.isTraining());
-            rs.add(m);
-        }
-        return new DataParallel(LocalProcessGroup.create(count, DEFAULT_TIMEOUT, "dp"), rs, false, options);
+        Device home = deviceOf(module);
+        return create(module, factory, java.util.Collections.nCopies(count, home == null ? Device.CPU : home), options);
     }
 
     public static DataParallel create(Module module, Supplier<? extends Module> factory, int count) {
@@ -92,16 +100,66 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * {@code count} replicas, each made by {@code factory} from its replica's in-process group (so a
-     * model can hold group-wide layers: {@code pg -> SyncBatchNorm.convert(buildModel(), pg)}).
+     * One replica per entry of {@code devices} (a device may repeat: replicas sharing a GPU):
+     * {@code module}, which must be on {@code devices[0]} (as PyTorch asks of {@code device_ids[0]}),
+     * and replicas made by {@code factory} and moved to their devices.
+     */
+    public static DataParallel create(Module module, Supplier<? extends Module> factory, List<Device> devices, DdpOptions options) {
+        ReplicaGroups.check(devices);
+        Device home = deviceOf(module);
+        if (home != null && !home.equals(devices.getFirst()))
+            throw new IllegalArgumentException("DataParallel: the module's parameters are on " + home + " but the first device is " + devices.getFirst()
+                    + "; move it there first (module.to(" + devices.getFirst() + "))");
+        List<Module> rs = new ArrayList<>();
+        rs.add(module);
+        try {
+            for (int i = 1; i < devices.size(); i++) {
+                Module m = factory.get();
+                if (m == module || rs.contains(m)) throw new IllegalArgumentException("DataParallel: the factory must make a new module each time");
+                rs.add(m);
+                m.train(module.isTraining());
+                m.to(devices.get(i));
+            }
+            return new DataParallel(ReplicaGroups.forDevices(devices, DEFAULT_TIMEOUT), rs, devices, false, options);
+        } catch (RuntimeException e) {
+            for (int i = 1; i < rs.size(); i++) rs.get(i).close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code count} replicas on the CPU, each made by {@code factory} from its replica's in-process
+     * group (so a model can hold group-wide layers: {@code pg -> SyncBatchNorm.convert(buildModel(), pg)}).
      * Replica 0's values are copied to the others; {@link #close()} closes every replica.
      */
-    public static DataParallel create(Function<io.ddp4j.ddp.pg.ProcessGroup, ? extends Module> factory, int count, DdpOptions options) {
+    public static DataParallel create(Function<ProcessGroup, ? extends Module> factory, int count, DdpOptions options) {
         if (count < 1) throw new IllegalArgumentException("DataParallel needs at least one replica, got " + count);
-        List<LocalProcessGroup> groups = LocalProcessGroup.create(count, DEFAULT_TIMEOUT, "dp");
+        return create(factory, java.util.Collections.nCopies(count, Device.CPU), options);
+    }
+
+    /** As {@link #create(Function, int, DdpOptions)}, one replica per entry of {@code devices}, each moved there after it is made. */
+    public static DataParallel create(Function<ProcessGroup, ? extends Module> factory, List<Device> devices, DdpOptions options) {
+        ReplicaGroups groups = ReplicaGroups.forDevices(devices, DEFAULT_TIMEOUT);
         List<Module> rs = new ArrayList<>();
-        for (int i = 0; i < count; i++) rs.add(factory.apply(groups.get(i)));
-        return new DataParallel(groups, rs, true, options);
+        try {
+            for (int i = 0; i < devices.size(); i++) {
+                Module m = factory.apply(groups.groups().get(i));
+                rs.add(m);
+                m.to(devices.get(i));
+            }
+            return new DataParallel(groups, rs, devices, true, options);
+        } catch (RuntimeException e) {
+            rs.forEach(Module::close);
+            groups.close();
+            throw e;
+        }
+    }
+
+    /** The device of a module's first parameter or buffer; null when it has neither. */
+    private static Device deviceOf(Module m) {
+        for (Tensor p : m.parameters()) return p.device();
+        for (Tensor b : m.namedBuffers().values()) return b.device();
+        return null;
     }
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
@@ -141,14 +199,14 @@ public final class DataParallel implements AutoCloseable {
         boolean grad = GradMode.isEnabled();
         List<Object[]> parts = onEach(i -> {
             int from = chunks[i][0], n = chunks[i][1];
-            try (GradMode.Guard g = grad ? GradMode.enableGrad() : GradMode.noGrad()) {
-                Tensor out = ddps.get(i).forward(input.narrow(0, from, n));
-                Tensor l = loss.apply(out, target.narrow(0, from, n));
+            try (GradMode.Guard g = grad ? GradMode.enableGrad() : GradMode.noGrad();
+                 Rows x = rows(input, i, from, n); Rows y = rows(target, i, from, n)) {
+                Tensor out = ddps.get(i).forward(x.tensor());
+                Tensor l = loss.apply(out, y.tensor());
                 double value = l.item();
                 double weight = (double) n * replicas.size() / total;
                 if (grad) (weight == 1 ? l : l.mul(weight)).backward();
-                Tensor kept = out.detach();
-                return new Object[]{kept, value * n / total};
+                return new Object[]{gatherable(out), value * n / total};
             }
         });
         List<Tensor> outs = new ArrayList<>();
@@ -171,8 +229,8 @@ public final class DataParallel implements AutoCloseable {
         int total = input.size(0);
         int[][] chunks = chunks(total);
         List<Tensor> outs = onEach(i -> {
-            try (GradMode.Guard g = GradMode.noGrad()) {
-                return replicas.get(i).forward(input.narrow(0, chunks[i][0], chunks[i][1])).detach();
+            try (GradMode.Guard g = GradMode.noGrad(); Rows x = rows(input, i, chunks[i][0], chunks[i][1])) {
+                return gatherable(replicas.get(i).forward(x.tensor()));
             }
         });
         try (GradMode.Guard g = GradMode.noGrad()) {
@@ -231,6 +289,33 @@ public final class DataParallel implements AutoCloseable {
         @Override
         public void close() {
             for (Optimizer o : optimizers) o.close();
+        }
+    }
+
+    /** A replica's rows of a batch, copied to its device when the batch is elsewhere (the copy is freed after the step). */
+    private record Rows(Tensor tensor, boolean copied) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (copied) tensor.close();
+        }
+    }
+
+    private Rows rows(Tensor batch, int replica, int from, int n) {
+        Tensor rows = batch.narrow(0, from, n);
+        Device device = devices.get(replica);
+        if (rows.device().equals(device)) return new Rows(rows, false);
+        try (rows) {
+            return new Rows(rows.to(device), true);
+        }
+    }
+
+    /** A replica's output, detached, on the first replica's device (where the outputs are gathered). */
+    private Tensor gatherable(Tensor out) {
+        Tensor kept = out.detach();
+        Device first = devices.getFirst();
+        if (kept.device().equals(first)) return kept;
+        try (kept) {
+            return kept.to(first);
         }
     }
 
@@ -312,8 +397,7 @@ public final class DataParallel implements AutoCloseable {
                 return null;
             });
         } finally {
-            groups.forEach(LocalProcessGroup::close);
-            threads.forEach(ExecutorService::shutdownNow);
+            replicaGroups.close();
             for (int i = ownsFirst ? 0 : 1; i < replicas.size(); i++) replicas.get(i).close();
         }
     }

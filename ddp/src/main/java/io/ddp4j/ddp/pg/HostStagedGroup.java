@@ -48,6 +48,7 @@ public final class HostStagedGroup implements ProcessGroup {
     @Override public int size() { return inner.size(); }
     @Override public List<Integer> globalRanks() { return inner.globalRanks(); }
     @Override public String backend() { return inner.backend(); }
+    @Override public boolean takesDeviceBuffers() { return inner.takesDeviceBuffers(); }
 
     private static long aligned(long bytes) {
         return (bytes + ALIGN - 1) / ALIGN * ALIGN;

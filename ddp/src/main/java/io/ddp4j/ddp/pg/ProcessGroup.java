@@ -82,6 +82,14 @@ public interface ProcessGroup extends AutoCloseable {
     }
 
     /**
+     * Whether the {@link DeviceBuffer} ops above run here rather than refuse: nccl, and the local
+     * group for ranks that share one GPU.
+     */
+    default boolean takesDeviceBuffers() {
+        return false;
+    }
+
+    /**
      * Present when this group takes device buffers only (nccl): device memory its host-buffer
      * callers can stage through, owned by the caller ({@link HostStagedGroup} does it for them).
      * Empty for groups that take host buffers themselves.

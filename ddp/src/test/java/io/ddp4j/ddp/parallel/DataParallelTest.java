@@ -71,4 +71,45 @@ class DataParallelTest {
         assertTrue(again.getMessage().contains("a replica failed earlier"), again.getMessage());
         dp.close();
     }
+
+    @org.junit.jupiter.api.Test
+    void devicesThatNoGroupServesAreRefusedBeforeAnythingIsMoved() {
+        var options = DdpOptions.defaults();
+        Sequential m = Training.model("mlp", 1);
+        try {
+            var mixed = assertThrows(IllegalArgumentException.class,
+                    () -> DataParallel.create(m, () -> Training.model("mlp", 2), List.of(io.ddp4j.tensor.Device.CPU, io.ddp4j.tensor.Device.cuda(0)), options));
+            assertTrue(mixed.getMessage().contains("mix devices") && mixed.getMessage().contains("cuda:0"), mixed.getMessage());
+            var twoOnOne = assertThrows(IllegalArgumentException.class,
+                    () -> DataParallel.create(m, () -> Training.model("mlp", 2),
+                            List.of(io.ddp4j.tensor.Device.cuda(0), io.ddp4j.tensor.Device.cuda(1), io.ddp4j.tensor.Device.cuda(1)), options));
+            assertTrue(twoOnOne.getMessage().contains("mix devices"), twoOnOne.getMessage());
+            var elsewhere = assertThrows(IllegalArgumentException.class,
+                    () -> DataParallel.create(m, () -> Training.model("mlp", 2), List.of(io.ddp4j.tensor.Device.cuda(0), io.ddp4j.tensor.Device.cuda(0)), options));
+            assertTrue(elsewhere.getMessage().contains("on cpu but the first device is cuda:0"), elsewhere.getMessage());
+            assertEquals(io.ddp4j.tensor.Device.CPU, m.parameters().getFirst().device(), "the module was not moved");
+        } finally {
+            m.close();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void replicasOnAListOfCpuDevicesTrainAsWithACount() {
+        Sequential m = Training.model("mlp", 42);
+        long[] seed = {7};
+        try (DataParallel dp = DataParallel.create(m, () -> Training.model("mlp", seed[0]++), List.of(io.ddp4j.tensor.Device.CPU, io.ddp4j.tensor.Device.CPU),
+                DdpOptions.defaults());
+             var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(0.05)))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            try (Scope scope = Scope.open()) {
+                opt.zeroGrad();
+                var r = dp.step(Training.inputs(1, 0, 8), Training.targets(1, 0, 8), loss::forward);
+                assertEquals(8, r.output().size(0));
+                opt.step();
+            }
+            assertEquals(0, Training.maxAbsDiff(Training.snapshot(dp.replicas().get(0)), Training.snapshot(dp.replicas().get(1))));
+        } finally {
+            m.close();
+        }
+    }
 }

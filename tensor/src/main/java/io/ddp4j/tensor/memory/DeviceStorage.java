@@ -9,4 +9,13 @@ public non-sealed interface DeviceStorage extends Storage {
 
     /** The device address of the first byte, for kernels and library calls. */
     long address();
+
+    /**
+     * {@code byteSize} bytes at {@code address} on {@code device} that the caller owns and keeps
+     * alive, as a storage tensor ops can run on ({@code Tensor.fromStorage}); releasing it frees
+     * nothing.
+     */
+    static DeviceStorage borrow(io.ddp4j.tensor.Device device, long address, long byteSize) {
+        return new BorrowedDeviceStorage(device, address, byteSize);
+    }
 }

@@ -4,6 +4,7 @@ import io.ddp4j.ddp.DistributedException;
 import io.ddp4j.ddp.Durations;
 import io.ddp4j.ddp.pg.CollectiveMismatchException;
 import io.ddp4j.ddp.pg.CompletableWork;
+import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.PeerFailureException;
 import io.ddp4j.ddp.pg.ProcessGroup;
@@ -11,6 +12,11 @@ import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.Reductions;
 import io.ddp4j.ddp.pg.Work;
 import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.backend.Backends;
+import io.ddp4j.tensor.backend.cuda.CudaBackend;
+import io.ddp4j.tensor.memory.DeviceStorage;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -39,6 +45,13 @@ import java.util.stream.IntStream;
  * rank order (so every rank gets bit-identical values), into a private copy; then each rank copies
  * its part of the result into its own buffer and leaves. Send is buffered (it copies and returns);
  * receive takes the next message from that peer.
+ *
+ * <p>Device memory ({@link DeviceBuffer}): ranks that share one GPU (DataParallel replicas on one
+ * device, where NCCL refuses two ranks) run the collectives through device copies and elementwise
+ * kernels ({@link TensorCollectives}) that the last rank to arrive enqueues on the device's compute
+ * stream, after the work every rank enqueued there before it. A rank's work completes once the GPU
+ * has run them; {@link Work#awaitOnStream} waits on the host only for the ranks to arrive. Ranks on
+ * different GPUs are refused (they reduce over nccl); send and receive take host memory only.
  */
 public final class LocalProcessGroup implements ProcessGroup {
     private final Hub hub;
@@ -106,10 +119,11 @@ public final class LocalProcessGroup implements ProcessGroup {
     }
 
     /** What every rank must agree on. */
-    private record Desc(Kind kind, long seq, ReduceOp op, DType dtype, long count, int root) {
+    private record Desc(Kind kind, long seq, ReduceOp op, DType dtype, long count, int root, boolean onDevice) {
         String describe() {
             StringBuilder sb = new StringBuilder(kind.display).append(" #").append(seq).append(" (");
             List<String> parts = new ArrayList<>();
+            if (onDevice) parts.add("device memory");
             if (op != null) parts.add(op.name().toLowerCase(java.util.Locale.ROOT));
             if (dtype != null) parts.add(dtype.toString());
             if (kind != Kind.BARRIER) parts.add(count + " elements");
@@ -118,14 +132,12 @@ public final class LocalProcessGroup implements ProcessGroup {
         }
 
         boolean sameOp(Desc o) {
-            return kind == o.kind && op == o.op && dtype == o.dtype && count == o.count && root == o.root;
+            return kind == o.kind && op == o.op && dtype == o.dtype && count == o.count && root == o.root && onDevice == o.onDevice;
         }
     }
 
     private synchronized Work collective(Kind kind, ReduceOp op, DType dtype, long count, int root, HostBuffer in, HostBuffer out) {
-        if (closed) throw new IllegalStateException("local process group '" + hub.name + "' on rank " + rank + " is closed");
-        Desc d = new Desc(kind, ++issued, op, dtype, count, root);
-        hub.issued[rank] = d.seq;
+        Desc d = issue(kind, op, dtype, count, root, false);
         CompletableWork work = new CompletableWork(d.describe() + " on rank " + rank + " of group '" + hub.name + "'", hub.timeout);
         worker.execute(() -> {
             try {
@@ -136,6 +148,90 @@ public final class LocalProcessGroup implements ProcessGroup {
             }
         });
         return work;
+    }
+
+    private Desc issue(Kind kind, ReduceOp op, DType dtype, long count, int root, boolean onDevice) {
+        if (closed) throw new IllegalStateException("local process group '" + hub.name + "' on rank " + rank + " is closed");
+        Desc d = new Desc(kind, ++issued, op, dtype, count, root, onDevice);
+        hub.issued[rank] = d.seq;
+        return d;
+    }
+
+    private synchronized Work deviceCollective(Kind kind, ReduceOp op, DType dtype, long count, int root, DeviceBuffer in, DeviceBuffer out) {
+        if (!TensorCollectives.supports(dtype))
+            throw new IllegalArgumentException(kind.display + " of " + dtype + " device memory: the local group combines float32, float64, float16, bfloat16, int32 and int64");
+        if (count > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(kind.display + " of " + count + " elements of device memory: the local group takes at most " + Integer.MAX_VALUE);
+        Desc d = issue(kind, op, dtype, count, root, true);
+        DeviceWork work = new DeviceWork(d.describe() + " on rank " + rank + " of group '" + hub.name + "'", hub.timeout);
+        worker.execute(() -> {
+            try {
+                DeviceCompletion c = hub.runOnDevice(rank, d, in, out);
+                work.enqueued(c);
+                try {
+                    c.synchronize();
+                } finally {
+                    c.release();
+                }
+                work.complete();
+            } catch (Throwable t) {
+                work.fail(t);
+            }
+        });
+        return work;
+    }
+
+    @Override
+    public Work allReduce(DeviceBuffer buffer, ReduceOp op) {
+        Reductions.check(buffer.dtype(), op);
+        return deviceCollective(Kind.ALL_REDUCE, op, buffer.dtype(), buffer.count(), 0, buffer, buffer);
+    }
+
+    @Override
+    public Work broadcast(DeviceBuffer buffer, int root) {
+        checkRank(root);
+        return deviceCollective(Kind.BROADCAST, null, buffer.dtype(), buffer.count(), root, buffer, buffer);
+    }
+
+    @Override
+    public Work reduce(DeviceBuffer buffer, int root, ReduceOp op) {
+        checkRank(root);
+        Reductions.check(buffer.dtype(), op);
+        return deviceCollective(Kind.REDUCE, op, buffer.dtype(), buffer.count(), root, buffer, buffer);
+    }
+
+    @Override
+    public Work allGather(DeviceBuffer output, DeviceBuffer input) {
+        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
+        if (output.count() != input.count() * hub.size)
+            throw new IllegalArgumentException("allGather output must hold size * input = " + hub.size + " * " + input.count() + " elements, got " + output.count());
+        if (output.device() != input.device()) throw new IllegalArgumentException("allGather: input is on cuda:" + input.device() + " but output on cuda:" + output.device());
+        return deviceCollective(Kind.ALL_GATHER, null, input.dtype(), input.count(), 0, input, output);
+    }
+
+    @Override
+    public Work reduceScatter(DeviceBuffer output, DeviceBuffer input, ReduceOp op) {
+        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
+        Reductions.check(input.dtype(), op);
+        if (input.count() != output.count() * hub.size)
+            throw new IllegalArgumentException("reduceScatter input must hold size * output = " + hub.size + " * " + output.count() + " elements, got " + input.count());
+        if (output.device() != input.device()) throw new IllegalArgumentException("reduceScatter: input is on cuda:" + input.device() + " but output on cuda:" + output.device());
+        return deviceCollective(Kind.REDUCE_SCATTER, op, input.dtype(), output.count(), 0, input, output);
+    }
+
+    @Override
+    public Work send(DeviceBuffer buffer, int peer, int tag) {
+        throw new UnsupportedOperationException("local group '" + hub.name + "': send of device memory is not supported; copy it to a HostBuffer");
+    }
+
+    @Override
+    public Work recv(DeviceBuffer buffer, int peer, int tag) {
+        throw new UnsupportedOperationException("local group '" + hub.name + "': recv into device memory is not supported; receive into a HostBuffer");
+    }
+
+    @Override
+    public boolean takesDeviceBuffers() {
+        return true;
     }
 
     @Override
@@ -253,18 +349,20 @@ public final class LocalProcessGroup implements ProcessGroup {
     /** One collective while it runs: the ranks' buffers, then the combined result. */
     private static final class Slot {
         final Desc first;
-        final HostBuffer[] in;
-        final HostBuffer[] out;
+        final Object[] in;
+        final Object[] out;
         final boolean[] here;
         int arrived;
         int departed;
         MemorySegment result;
+        /** For device memory: when the GPU has run the collective (result is then a marker). */
+        DeviceCompletion completion;
         RuntimeException failure;
 
         Slot(Desc first, int size) {
             this.first = first;
-            this.in = new HostBuffer[size];
-            this.out = new HostBuffer[size];
+            this.in = new Object[size];
+            this.out = new Object[size];
             this.here = new boolean[size];
         }
     }
@@ -327,6 +425,25 @@ public final class LocalProcessGroup implements ProcessGroup {
         }
 
         void run(int rank, Desc d, HostBuffer in, HostBuffer out) throws InterruptedException {
+            Slot slot = meet(rank, d, in, out);
+            // every rank's input was read by combine(); each rank writes only its own output now
+            if (d.kind != Kind.BARRIER) deliver(rank, d, slot, out);
+            depart(d, slot);
+        }
+
+        /** The device-memory collective's completion, once the last rank to arrive enqueued it. */
+        DeviceCompletion runOnDevice(int rank, Desc d, DeviceBuffer in, DeviceBuffer out) throws InterruptedException {
+            Slot slot = meet(rank, d, in, out);
+            depart(d, slot);
+            return slot.completion;
+        }
+
+        private synchronized void depart(Desc d, Slot slot) {
+            if (++slot.departed == size) slots.remove(d.seq);
+        }
+
+        /** Puts this rank's buffers in the op's slot and waits for the others; the last to arrive combines. */
+        private Slot meet(int rank, Desc d, Object in, Object out) throws InterruptedException {
             checkBroken(rank, d.describe());
             Slot slot;
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -348,7 +465,12 @@ public final class LocalProcessGroup implements ProcessGroup {
                 slot.here[rank] = true;
                 if (++slot.arrived == size) {
                     try {
-                        slot.result = combine(d, slot.in);
+                        if (d.onDevice) {
+                            slot.completion = combineOnDevice(d, slot);
+                            slot.result = MemorySegment.NULL;
+                        } else {
+                            slot.result = combine(d, slot.in);
+                        }
                     } catch (RuntimeException e) {
                         slot.failure = e;
                         fail(e);
@@ -380,15 +502,63 @@ public final class LocalProcessGroup implements ProcessGroup {
                     wait(Math.max(1, Math.min(left / 1_000_000, 50)));
                 }
                 if (slot.failure != null) throw slot.failure;
-            }
-            // every rank's input was read by combine(); each rank writes only its own output now
-            if (d.kind != Kind.BARRIER) deliver(rank, d, slot, out);
-            synchronized (this) {
-                if (++slot.departed == size) slots.remove(d.seq);
+                return slot;
             }
         }
 
-        private MemorySegment combine(Desc d, HostBuffer[] in) {
+        /**
+         * Enqueues the collective on the GPU the ranks share, as tensor ops over their buffers, and
+         * records its completion. Ranks on different GPUs are refused: copying between them is
+         * what NCCL is for.
+         */
+        private DeviceCompletion combineOnDevice(Desc d, Slot slot) {
+            int device = ((DeviceBuffer) slot.in[0]).device();
+            for (int r = 0; r < size; r++) {
+                for (Object b : new Object[]{slot.in[r], slot.out[r]}) {
+                    int other = ((DeviceBuffer) b).device();
+                    if (other != device)
+                        throw new IllegalArgumentException("local group '" + name + "': " + d.describe() + " has rank 0's memory on cuda:" + device + " but rank " + r
+                                + "'s on cuda:" + other + "; the local group combines device memory of ranks that share one GPU (ranks on several GPUs reduce over nccl)");
+                }
+            }
+            Device dev = Device.cuda(device);
+            List<Tensor> ins = new ArrayList<>();
+            List<Tensor> outs = new ArrayList<>();
+            try {
+                for (int r = 0; r < size; r++) {
+                    ins.add(borrow((DeviceBuffer) slot.in[r], dev));
+                    outs.add(slot.out[r] == slot.in[r] ? ins.getLast() : borrow((DeviceBuffer) slot.out[r], dev));
+                }
+                if (d.count > 0) {
+                    switch (d.kind) {
+                        case ALL_REDUCE -> TensorCollectives.allReduce(ins, d.op);
+                        case REDUCE -> TensorCollectives.reduce(ins, d.root, d.op);
+                        case BROADCAST -> TensorCollectives.broadcast(ins, d.root);
+                        case ALL_GATHER -> TensorCollectives.allGather(outs, ins);
+                        case REDUCE_SCATTER -> TensorCollectives.reduceScatter(outs, ins, d.op);
+                        default -> throw new DistributedException("unexpected device op " + d.describe());
+                    }
+                }
+                return DeviceCompletion.record(device, ((CudaBackend) Backends.forDevice(dev)).computeStream(), size);
+            } finally {
+                for (Tensor t : ins) t.close();
+                for (Tensor t : outs) t.close();
+            }
+        }
+
+        /** A flat tensor over a rank's device memory (borrowed: closing it frees nothing). */
+        private static Tensor borrow(DeviceBuffer b, Device dev) {
+            DeviceStorage storage = DeviceStorage.borrow(dev, b.pointer(), b.byteSize());
+            try {
+                return Tensor.fromStorage(storage, b.dtype(), new int[]{(int) b.count()}, new long[]{1}, 0);
+            } finally {
+                storage.release(); // the tensor holds its own reference
+            }
+        }
+
+        private MemorySegment combine(Desc d, Object[] ins) {
+            HostBuffer[] in = new HostBuffer[ins.length];
+            for (int i = 0; i < ins.length; i++) in[i] = (HostBuffer) ins[i];
             if (d.kind == Kind.BARRIER) return MemorySegment.NULL;
             long elem = d.dtype.byteSize();
             Arena arena = Arena.ofAuto();
@@ -417,6 +587,7 @@ public final class LocalProcessGroup implements ProcessGroup {
         }
 
         private void deliver(int rank, Desc d, Slot slot, HostBuffer out) {
+            // (host memory only: a device collective wrote every rank's output on the GPU)
             long elem = d.dtype.byteSize();
             switch (d.kind) {
                 case ALL_REDUCE, BROADCAST, ALL_GATHER -> MemorySegment.copy(slot.result, 0, out.segment(), 0, slot.result.byteSize());

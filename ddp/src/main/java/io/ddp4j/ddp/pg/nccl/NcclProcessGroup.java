@@ -269,6 +269,11 @@ public final class NcclProcessGroup implements ProcessGroup {
 
     /** nccl takes device buffers only: host ones are staged through scratch on this rank's GPU. */
     @Override
+    public boolean takesDeviceBuffers() {
+        return true;
+    }
+
+    @Override
     public Optional<io.ddp4j.ddp.pg.StagingMemory> stagingForHostBuffers() {
         return Optional.of(new CudaStagingMemory(device()));
     }

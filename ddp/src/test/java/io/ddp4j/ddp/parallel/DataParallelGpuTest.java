@@ -1,0 +1,74 @@
+package io.ddp4j.ddp.parallel;
+
+import io.ddp4j.bindings.cuda.CudaAvailability;
+import io.ddp4j.ddp.nn.SyncBatchNorm;
+import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.Scope;
+import io.ddp4j.tensor.nn.CrossEntropyLoss;
+import io.ddp4j.tensor.nn.Sequential;
+import io.ddp4j.tensor.optim.SGD;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * DataParallel with replicas sharing the one GPU (NCCL refuses two ranks on one GPU, so they reduce
+ * through the local group's device copies and sum kernels): after 20 steps on batches that start
+ * on the CPU, every replica matches one CPU process trained on the whole batch (1e-4: the GPU's
+ * float sums run in another order than the CPU's), and the replicas stay bit-for-bit equal.
+ */
+@Tag("gpu")
+class DataParallelGpuTest {
+    @ParameterizedTest(name = "{0}, {1} replicas on cuda:0")
+    @CsvSource({"mlp, 2, 16", "mlp, 3, 16", "small-cnn-bn, 2, 8"})
+    void replicasSharingTheGpuTrainLikeOneProcessOnTheWholeBatch(String kind, int replicas, int batch) {
+        assumeTrue(CudaAvailability.isAvailable(), () -> "no GPU: " + CudaAvailability.whyUnavailable().orElse(""));
+        Device cuda = Device.cuda(0);
+        int steps = 20;
+        double lr = 0.05;
+        Sequential ref = Training.model(kind, 42);
+        Training.train(ref, ref::forward, steps, batch, 0, batch, lr);
+        Map<String, float[]> want = Training.snapshot(ref);
+        ref.close();
+
+        long[] seed = {100};
+        List<Device> devices = Collections.nCopies(replicas, cuda);
+        var options = DdpOptions.defaults().withBucketCaps(List.of(4_000L, 100_000L));
+        DataParallel made;
+        if (kind.endsWith("-bn")) {
+            made = DataParallel.create(pg -> SyncBatchNorm.convert(Training.model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), devices, options);
+        } else {
+            Sequential first = Training.model(kind, 42);
+            first.to(cuda);
+            made = DataParallel.create(first, () -> Training.model(kind, seed[0]++), devices, options);
+        }
+        try (DataParallel dp = made; var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            for (int s = 0; s < steps; s++) {
+                try (Scope scope = Scope.open()) {
+                    opt.zeroGrad();
+                    var r = dp.step(Training.inputs(1, s, batch), Training.targets(1, s, batch), loss::forward);
+                    assertEquals(batch, r.output().size(0));
+                    assertEquals(cuda, r.output().device(), "outputs are gathered on the first replica's device");
+                    opt.step();
+                }
+            }
+            for (int i = 0; i < replicas; i++) {
+                assertEquals(cuda, dp.replicas().get(i).parameters().getFirst().device());
+                double d = Training.maxAbsDiff(want, Training.snapshot(dp.replicas().get(i)));
+                assertTrue(d < 1e-4, "replica " + i + " differs from one CPU process by " + d);
+            }
+            assertEquals(0, Training.maxAbsDiff(Training.snapshot(dp.replicas().get(0)), Training.snapshot(dp.replicas().get(replicas - 1))),
+                    "replicas stay bit-for-bit equal");
+            assertEquals(steps, dp.stats().iterations());
+        }
+    }
+}
