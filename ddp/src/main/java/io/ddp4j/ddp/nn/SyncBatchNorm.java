@@ -171,11 +171,15 @@ public final class SyncBatchNorm extends BatchNorm {
             group.allReduce(new HostBuffer(cpu.segment().asSlice(offsetBytes, bytes), contiguous.dtype(), contiguous.numel()), ReduceOp.SUM).await();
         } else if (contiguous.storage() instanceof DeviceStorage dev && group.takesDeviceBuffers()) {
             DeviceBuffer d = new DeviceBuffer(dev.address() + offsetBytes, contiguous.dtype(), contiguous.numel(), contiguous.device().index());
+            long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
             if (group instanceof NcclProcessGroup nccl) {
-                long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
                 nccl.allReduce(d, ReduceOp.SUM, computeStream).await();
             } else {
-                group.allReduce(d, ReduceOp.SUM).await(); // the local group: on the compute stream the ranks share
+                // a wrapped nccl group orders after the current stream: make it the compute stream
+                // that wrote the statistics (the local group runs on that stream anyway)
+                try (var s = io.ddp4j.ddp.pg.nccl.CurrentStream.use(computeStream)) {
+                    group.allReduce(d, ReduceOp.SUM).await();
+                }
             }
         } else {
             throw new UnsupportedOperationException("SyncBatchNorm: statistics on " + contiguous.device() + " need a process group that reduces "

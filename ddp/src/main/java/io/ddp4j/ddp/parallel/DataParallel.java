@@ -70,6 +70,7 @@ public final class DataParallel implements AutoCloseable {
         this.devices = List.copyOf(devices);
         this.ownsFirst = ownsFirst;
         this.threads = groups.threads();
+        DistributedDataParallel[] made = new DistributedDataParallel[replicas.size()];
         try {
             for (int i = 0; i < replicas.size(); i++) {
                 Device on = deviceOf(replicas.get(i));
@@ -77,8 +78,16 @@ public final class DataParallel implements AutoCloseable {
                     throw new IllegalArgumentException("DataParallel: replica " + i + " has parameters on " + on + " but its device is " + devices.get(i));
             }
             // DDP's construction checks the replicas agree and copies replica 0's state to the others
-            this.ddps = onEach(i -> DistributedDataParallel.wrap(this.replicas.get(i), this.groups.get(i), options));
+            this.ddps = onEach(i -> made[i] = DistributedDataParallel.wrap(this.replicas.get(i), this.groups.get(i), options));
         } catch (RuntimeException e) {
+            for (DistributedDataParallel d : made) {
+                if (d == null) continue;
+                try {
+                    d.close(); // its reducer's buckets and watchdog
+                } catch (RuntimeException x) {
+                    e.addSuppressed(x);
+                }
+            }
             groups.close();
             throw e;
         }

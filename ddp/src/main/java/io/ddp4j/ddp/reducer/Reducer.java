@@ -635,7 +635,7 @@ public final class Reducer implements AutoCloseable {
         if (running.isEmpty()) return;
         throw new DistributedTimeoutException("DDP (rank " + rank + "): cannot " + what + ": the reductions of bucket" + (running.size() == 1 ? " " : "s ")
                 + running + " launched in iteration " + iteration + " are still running " + Durations.format(options.timeout())
-                + " after an earlier failure, and they write the buckets' memory. Close the process group (it aborts its collectives), then this DDP");
+                + " after an earlier failure, and they write the buckets' memory. Close this DDP (it frees what is safe to free), then the process group");
     }
 
     private static String describe(Bucket b) {

@@ -57,6 +57,8 @@ public final class LocalProcessGroup implements ProcessGroup {
     private final Hub hub;
     private final int rank;
     private final ExecutorService worker;
+    /** Waits for the GPU to run this rank's device collectives (made at the first one). */
+    private ExecutorService deviceCompleter;
     private long issued;
     private final long[] sends;
     private final long[] recvs;
@@ -150,6 +152,12 @@ public final class LocalProcessGroup implements ProcessGroup {
         return work;
     }
 
+    private synchronized ExecutorService deviceCompleter() {
+        if (deviceCompleter == null)
+            deviceCompleter = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-local-" + hub.name + "-rank" + rank + "-gpu-wait").unstarted(r));
+        return deviceCompleter;
+    }
+
     private Desc issue(Kind kind, ReduceOp op, DType dtype, long count, int root, boolean onDevice) {
         if (closed) throw new IllegalStateException("local process group '" + hub.name + "' on rank " + rank + " is closed");
         Desc d = new Desc(kind, ++issued, op, dtype, count, root, onDevice);
@@ -158,25 +166,37 @@ public final class LocalProcessGroup implements ProcessGroup {
     }
 
     private synchronized Work deviceCollective(Kind kind, ReduceOp op, DType dtype, long count, int root, DeviceBuffer in, DeviceBuffer out) {
-        if (!TensorCollectives.supports(dtype))
-            throw new IllegalArgumentException(kind.display + " of " + dtype + " device memory: the local group combines float32, float64, float16, bfloat16, int32 and int64");
-        if (count > Integer.MAX_VALUE)
-            throw new IllegalArgumentException(kind.display + " of " + count + " elements of device memory: the local group takes at most " + Integer.MAX_VALUE);
+        // refused here, before the ranks meet: a refusal there would break the group for good
+        if (op != null && !dtype.isFloatingPoint())
+            throw new IllegalArgumentException(kind.display + " (" + op.name().toLowerCase(java.util.Locale.ROOT) + ") of " + dtype
+                    + " device memory: the local group reduces floating-point device memory only (its kernels compute in floating point,"
+                    + " which is not exact for large integers); copy integers to a HostBuffer");
+        long largest = kind == Kind.ALL_GATHER || kind == Kind.REDUCE_SCATTER ? count * hub.size : count;
+        if (largest > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(kind.display + " of " + largest + " elements of device memory: the local group takes at most " + Integer.MAX_VALUE);
         Desc d = issue(kind, op, dtype, count, root, true);
         DeviceWork work = new DeviceWork(d.describe() + " on rank " + rank + " of group '" + hub.name + "'", hub.timeout);
         worker.execute(() -> {
+            DeviceCompletion c;
             try {
-                DeviceCompletion c = hub.runOnDevice(rank, d, in, out);
-                work.enqueued(c);
+                c = hub.runOnDevice(rank, d, in, out);
+            } catch (Throwable t) {
+                work.fail(t);
+                return;
+            }
+            work.enqueued(c);
+            // the GPU is waited for on another thread, so this rank meets the others at its next
+            // collective (the next bucket) while the GPU still runs this one
+            deviceCompleter().execute(() -> {
                 try {
                     c.synchronize();
+                    work.complete();
+                } catch (Throwable t) {
+                    work.fail(t);
                 } finally {
                     c.release();
                 }
-                work.complete();
-            } catch (Throwable t) {
-                work.fail(t);
-            }
+            });
         });
         return work;
     }
@@ -334,6 +354,11 @@ public final class LocalProcessGroup implements ProcessGroup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        ExecutorService gpuWait;
+        synchronized (this) {
+            gpuWait = deviceCompleter;
+        }
+        if (gpuWait != null) gpuWait.shutdown(); // its queued waits still run: events are released, works completed
         hub.leave(rank);
     }
 

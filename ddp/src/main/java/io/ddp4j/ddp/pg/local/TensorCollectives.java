@@ -1,7 +1,6 @@
 package io.ddp4j.ddp.pg.local;
 
 import io.ddp4j.ddp.pg.ReduceOp;
-import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.GradMode;
 
@@ -70,8 +69,8 @@ final class TensorCollectives {
     /** Ranks combined in rank order into a new tensor; AVG divides at the end. */
     private static Tensor combine(List<Tensor> ranks, ReduceOp op) {
         Tensor first = ranks.getFirst();
-        if (op == ReduceOp.AVG && !first.dtype().isFloatingPoint())
-            throw new IllegalArgumentException("AVG of " + first.dtype() + " device memory is not supported by the local group; use SUM");
+        if (!first.dtype().isFloatingPoint()) // the group refuses these before the ranks meet
+            throw new IllegalArgumentException("the local group reduces floating-point device memory only, not " + first.dtype());
         Tensor acc = Tensor.empty(first.dtype(), first.device(), (int) first.numel());
         try {
             acc.copyFrom(first);
@@ -103,11 +102,4 @@ final class TensorCollectives {
         }
     }
 
-    /** Whether the local group combines {@code dtype} in device memory (what tensor ops do elementwise). */
-    static boolean supports(DType dtype) {
-        return switch (dtype) {
-            case F32, F64, F16, BF16, I32, I64 -> true;
-            default -> false;
-        };
-    }
 }
