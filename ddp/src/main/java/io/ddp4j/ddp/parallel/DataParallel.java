@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -50,10 +48,9 @@ import java.util.function.Supplier;
 public final class DataParallel implements AutoCloseable {
     private final List<Module> replicas;
     private final List<Device> devices;
-    private final List<ProcessGroup> groups;
-    private final ReplicaGroups replicaGroups;
+    /** Each replica's group and thread. */
+    private final ReplicaGroups groups;
     private final List<DistributedDataParallel> ddps;
-    private final List<ExecutorService> threads;
     private boolean closed;
     /** Why a replica failed in an earlier call: its group was closed to free the others, so the wrapper is unusable. */
     private volatile Throwable broken;
@@ -64,12 +61,10 @@ public final class DataParallel implements AutoCloseable {
     private final boolean ownsFirst;
 
     private DataParallel(ReplicaGroups groups, List<Module> replicas, List<Device> devices, boolean ownsFirst, DdpOptions options) {
-        this.replicaGroups = groups;
-        this.groups = groups.groups();
+        this.groups = groups;
         this.replicas = List.copyOf(replicas);
         this.devices = List.copyOf(devices);
         this.ownsFirst = ownsFirst;
-        this.threads = groups.threads();
         DistributedDataParallel[] made = new DistributedDataParallel[replicas.size()];
         try {
             for (int i = 0; i < replicas.size(); i++) {
@@ -78,7 +73,7 @@ public final class DataParallel implements AutoCloseable {
                     throw new IllegalArgumentException("DataParallel: replica " + i + " has parameters on " + on + " but its device is " + devices.get(i));
             }
             // DDP's construction checks the replicas agree and copies replica 0's state to the others
-            this.ddps = onEach(i -> made[i] = DistributedDataParallel.wrap(this.replicas.get(i), this.groups.get(i), options));
+            this.ddps = onEach(i -> made[i] = DistributedDataParallel.wrap(this.replicas.get(i), groups.groups().get(i), options));
         } catch (RuntimeException e) {
             for (DistributedDataParallel d : made) {
                 if (d == null) continue;
@@ -361,11 +356,11 @@ public final class DataParallel implements AutoCloseable {
                     return body.run(idx);
                 } catch (Throwable t) {
                     failures.add(t);
-                    groups.get(idx).close(); // its peers stop waiting for it
+                    groups.groups().get(idx).close(); // its peers stop waiting for it
                     throw t;
                 }
             };
-            fs.add(threads.get(i).submit(c));
+            fs.add(groups.threads().get(i).submit(c));
         }
         List<T> out = new ArrayList<>();
         for (int i = 0; i < fs.size(); i++) {
@@ -406,7 +401,7 @@ public final class DataParallel implements AutoCloseable {
                 return null;
             });
         } finally {
-            replicaGroups.close();
+            groups.close();
             for (int i = ownsFirst ? 0 : 1; i < replicas.size(); i++) replicas.get(i).close();
         }
     }

@@ -52,7 +52,7 @@ record ReplicaGroups(List<ProcessGroup> groups, List<ExecutorService> threads, R
             threads.add(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("ddp4j-dp-replica" + idx).unstarted(r)));
         }
         try {
-            if (new HashSet<>(devices).size() == 1 || n == 1) {
+            if (new HashSet<>(devices).size() == 1) {
                 return new ReplicaGroups(List.copyOf(LocalProcessGroup.create(n, timeout, "dp")), List.copyOf(threads), () -> {});
             }
             return nccl(devices, threads, timeout);

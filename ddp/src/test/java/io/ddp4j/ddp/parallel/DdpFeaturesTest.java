@@ -35,9 +35,7 @@ class DdpFeaturesTest {
         double lr = 0.05;
         int batch = world * k * micro;
         // reference: one process, each step on the whole batch
-        Sequential ref = Training.model("mlp", 42);
-        Training.train(ref, ref::forward, steps, batch, 0, batch, lr);
-        Map<String, float[]> want = Training.snapshot(ref);
+        Map<String, float[]> want = Training.reference("mlp", steps, batch, lr);
         List<Map<String, float[]>> got = Ranks.local(world, T, (r, pg) -> {
             Sequential m = Training.model("mlp", 42);
             try (var ddp = DistributedDataParallel.wrap(m, pg, SMALL); var opt = new SGD(m.parameters(), SGD.options().lr(lr))) {

@@ -72,6 +72,14 @@ final class Training {
         }
     }
 
+    /** The parameters (and buffers) of one process that trained {@code kind} (seed 42) {@code steps} steps on the whole batch. */
+    static Map<String, float[]> reference(String kind, int steps, int batch, double lr) {
+        try (Sequential ref = model(kind, 42)) {
+            train(ref, ref::forward, steps, batch, 0, batch, lr);
+            return snapshot(ref);
+        }
+    }
+
     static Map<String, float[]> snapshot(Module m) {
         Map<String, float[]> out = new LinkedHashMap<>();
         m.stateDict().forEach((k, t) -> out.put(k, t.to(io.ddp4j.tensor.DType.F32).toFloatArray()));

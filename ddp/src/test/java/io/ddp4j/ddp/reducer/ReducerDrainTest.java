@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -215,34 +214,10 @@ class ReducerDrainTest {
             if (armedCalls.get() < 0) return inner;
             int call = armedCalls.getAndIncrement();
             if (call >= scripted) return inner;
-            if (call == 0) return new HeldWork(inner, new CountDownLatch(0), true);
-            return new HeldWork(inner, gate, false);
+            if (call == 0) return new GatedWork(inner, new CountDownLatch(0), true);
+            return new GatedWork(inner, gate, false);
         }
 
         @Override public String backend() { return "scripted"; }
-    }
-
-    private record HeldWork(Work inner, CountDownLatch gate, boolean fails) implements Work {
-        @Override
-        public void await() {
-            await(Duration.ofSeconds(60));
-        }
-
-        @Override
-        public void await(Duration timeout) {
-            try {
-                if (!gate.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) throw new DistributedException("held work: gate never opened");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DistributedException("interrupted", e);
-            }
-            if (fails) throw new DistributedException("injected failure of " + inner.description());
-            inner.await(timeout);
-        }
-
-        @Override public boolean isCompleted() { return gate.getCount() == 0 && inner.isCompleted(); }
-        @Override public boolean isSuccess() { return isCompleted() && !fails && inner.isSuccess(); }
-        @Override public Optional<Throwable> exception() { return inner.exception(); }
-        @Override public String description() { return "held " + inner.description(); }
     }
 }

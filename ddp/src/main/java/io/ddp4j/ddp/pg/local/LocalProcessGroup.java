@@ -3,6 +3,7 @@ package io.ddp4j.ddp.pg.local;
 import io.ddp4j.ddp.DistributedException;
 import io.ddp4j.ddp.Durations;
 import io.ddp4j.ddp.pg.CollectiveMismatchException;
+import io.ddp4j.ddp.pg.CollectiveShapes;
 import io.ddp4j.ddp.pg.CompletableWork;
 import io.ddp4j.ddp.pg.DeviceBuffer;
 import io.ddp4j.ddp.pg.HostBuffer;
@@ -222,19 +223,14 @@ public final class LocalProcessGroup implements ProcessGroup {
 
     @Override
     public Work allGather(DeviceBuffer output, DeviceBuffer input) {
-        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
-        if (output.count() != input.count() * hub.size)
-            throw new IllegalArgumentException("allGather output must hold size * input = " + hub.size + " * " + input.count() + " elements, got " + output.count());
+        CollectiveShapes.allGather(hub.size, output.dtype(), output.count(), input.dtype(), input.count());
         if (output.device() != input.device()) throw new IllegalArgumentException("allGather: input is on cuda:" + input.device() + " but output on cuda:" + output.device());
         return deviceCollective(Kind.ALL_GATHER, null, input.dtype(), input.count(), 0, input, output);
     }
 
     @Override
     public Work reduceScatter(DeviceBuffer output, DeviceBuffer input, ReduceOp op) {
-        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
-        Reductions.check(input.dtype(), op);
-        if (input.count() != output.count() * hub.size)
-            throw new IllegalArgumentException("reduceScatter input must hold size * output = " + hub.size + " * " + output.count() + " elements, got " + input.count());
+        CollectiveShapes.reduceScatter(hub.size, output.dtype(), output.count(), input.dtype(), input.count(), op);
         if (output.device() != input.device()) throw new IllegalArgumentException("reduceScatter: input is on cuda:" + input.device() + " but output on cuda:" + output.device());
         return deviceCollective(Kind.REDUCE_SCATTER, op, input.dtype(), output.count(), 0, input, output);
     }
@@ -275,18 +271,13 @@ public final class LocalProcessGroup implements ProcessGroup {
 
     @Override
     public Work allGather(HostBuffer output, HostBuffer input) {
-        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
-        if (output.count() != input.count() * hub.size)
-            throw new IllegalArgumentException("allGather output must hold size * input = " + hub.size + " * " + input.count() + " elements, got " + output.count());
+        CollectiveShapes.allGather(hub.size, output.dtype(), output.count(), input.dtype(), input.count());
         return collective(Kind.ALL_GATHER, null, input.dtype(), input.count(), 0, input, output);
     }
 
     @Override
     public Work reduceScatter(HostBuffer output, HostBuffer input, ReduceOp op) {
-        if (output.dtype() != input.dtype()) throw new IllegalArgumentException("input is " + input.dtype() + " but output is " + output.dtype());
-        Reductions.check(input.dtype(), op);
-        if (input.count() != output.count() * hub.size)
-            throw new IllegalArgumentException("reduceScatter input must hold size * output = " + hub.size + " * " + output.count() + " elements, got " + input.count());
+        CollectiveShapes.reduceScatter(hub.size, output.dtype(), output.count(), input.dtype(), input.count(), op);
         return collective(Kind.REDUCE_SCATTER, op, input.dtype(), output.count(), 0, input, output);
     }
 

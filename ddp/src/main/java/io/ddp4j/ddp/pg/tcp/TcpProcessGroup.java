@@ -3,6 +3,7 @@ package io.ddp4j.ddp.pg.tcp;
 import io.ddp4j.ddp.DistributedException;
 import io.ddp4j.ddp.Durations;
 import io.ddp4j.ddp.pg.CollectiveMismatchException;
+import io.ddp4j.ddp.pg.CollectiveShapes;
 import io.ddp4j.ddp.pg.CompletableWork;
 import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.PeerFailureException;
@@ -317,10 +318,6 @@ public final class TcpProcessGroup implements ProcessGroup {
         if (r < 0 || r >= size) throw new IllegalArgumentException(what + " " + r + " is outside 0.." + (size - 1) + " (ranks here are ranks of group '" + name + "')");
     }
 
-    private static void sameDtype(HostBuffer a, HostBuffer b) {
-        if (a.dtype() != b.dtype()) throw new IllegalArgumentException("input is " + b.dtype() + " but output is " + a.dtype());
-    }
-
     private synchronized Work issueCollective(OpKind kind, ReduceOp op, HostBuffer buf, long count, int root, Consumer<Collectives> body) {
         OpDescriptor d = new OpDescriptor(kind, ++issuedCollectives, op, buf == null ? null : buf.dtype(), count, root);
         return submit(d, buf == null ? 0 : buf.bytes().byteSize(), body);
@@ -366,21 +363,14 @@ public final class TcpProcessGroup implements ProcessGroup {
 
     @Override
     public Work allGather(HostBuffer output, HostBuffer input) {
-        sameDtype(output, input);
-        if (output.count() != input.count() * size) {
-            throw new IllegalArgumentException("allGather output must hold size * input = " + size + " * " + input.count() + " elements, got " + output.count());
-        }
+        CollectiveShapes.allGather(size, output.dtype(), output.count(), input.dtype(), input.count());
         return issueCollective(OpKind.ALL_GATHER, null, input, input.count(), 0,
                 c -> c.allGather(output.bytes(), input.bytes(), input.dtype(), input.count()));
     }
 
     @Override
     public Work reduceScatter(HostBuffer output, HostBuffer input, ReduceOp op) {
-        sameDtype(output, input);
-        Reductions.check(input.dtype(), op);
-        if (input.count() != output.count() * size) {
-            throw new IllegalArgumentException("reduceScatter input must hold size * output = " + size + " * " + output.count() + " elements, got " + input.count());
-        }
+        CollectiveShapes.reduceScatter(size, output.dtype(), output.count(), input.dtype(), input.count(), op);
         return issueCollective(OpKind.REDUCE_SCATTER, op, output, output.count(), 0,
                 c -> c.reduceScatter(output.bytes(), input.bytes(), input.dtype(), output.count(), op));
     }
