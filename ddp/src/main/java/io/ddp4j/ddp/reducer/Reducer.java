@@ -253,6 +253,12 @@ public final class Reducer implements AutoCloseable {
             for (Tensor v : b.views) v.close();
             b.buffer.close();
         }
+        // memory sized for the old plan: a rebuild runs only once every reduction ended (requireQuiescent)
+        if (shadows != null) {
+            shadows.forEach(BucketBuffer::close);
+            shadows = null;
+        }
+        context.closeScratch(Set.of());
     }
 
     private Tensor view(int param) {
@@ -601,16 +607,41 @@ public final class Reducer implements AutoCloseable {
      * Waits, up to the timeout in all, for the reductions launched and not finished. After a
      * failure the buckets behind the failed one may still be in their collectives, writing their
      * buffers (and a hook's scratch), and nothing may reuse or free that memory before they end.
-     * Returns the indices of the buckets still running; empty in steady state, where every future
-     * was awaited already and this is one loop over finished futures.
+     * Returns the buckets and the join shadows still running; both empty in steady state, where
+     * every future was awaited already and this is one loop over finished futures.
      */
-    private Set<Integer> drainLaunched() {
+    private Running drainLaunched() {
         long deadline = System.nanoTime() + options.timeout().toNanos();
-        Set<Integer> running = new TreeSet<>();
-        for (Bucket b : buckets) if (!settle(b.future, deadline)) running.add(b.index);
+        Set<Integer> buckets = new TreeSet<>();
+        for (Bucket b : this.buckets) if (!settle(b.future, deadline)) buckets.add(b.index);
+        Set<Integer> shadows = new TreeSet<>();
         List<CompletableFuture<Void>> fs = shadowFutures;
-        for (int i = 0; i < fs.size(); i++) if (!settle(fs.get(i), deadline)) running.add(i);
-        return running;
+        for (int i = 0; i < fs.size(); i++) if (!settle(fs.get(i), deadline)) shadows.add(i);
+        return new Running(buckets, shadows);
+    }
+
+    /**
+     * Reductions still running after the drain: of the buckets' own buffers, and of a joined
+     * rank's zero buffers (the shadows). Each keeps only its own memory; a hook's scratch is
+     * keyed by bucket index and is written by either.
+     */
+    private record Running(Set<Integer> buckets, Set<Integer> shadows) {
+        boolean isEmpty() {
+            return buckets.isEmpty() && shadows.isEmpty();
+        }
+
+        Set<Integer> either() {
+            Set<Integer> all = new TreeSet<>(buckets);
+            all.addAll(shadows);
+            return all;
+        }
+
+        /** "bucket 1", "buckets [1, 2]", "buckets [2] and the join shadows of buckets [1]". */
+        String describe() {
+            String own = buckets.isEmpty() ? "" : "bucket" + (buckets.size() == 1 ? " " + buckets.iterator().next() : "s " + buckets);
+            String shadow = shadows.isEmpty() ? "" : "the join shadow" + (shadows.size() == 1 ? " of bucket " + shadows.iterator().next() : "s of buckets " + shadows);
+            return own.isEmpty() ? shadow : shadow.isEmpty() ? own : own + " and " + shadow;
+        }
     }
 
     /** Whether {@code f} is absent or ended (either way) by {@code deadline}. */
@@ -631,10 +662,10 @@ public final class Reducer implements AutoCloseable {
 
     /** Refuses {@code what} while a reduction launched earlier may still write the buckets. */
     private void requireQuiescent(String what) {
-        Set<Integer> running = drainLaunched();
+        Running running = drainLaunched();
         if (running.isEmpty()) return;
-        throw new DistributedTimeoutException("DDP (rank " + rank + "): cannot " + what + ": the reductions of bucket" + (running.size() == 1 ? " " : "s ")
-                + running + " launched in iteration " + iteration + " are still running " + Durations.format(options.timeout())
+        throw new DistributedTimeoutException("DDP (rank " + rank + "): cannot " + what + ": the reductions of "
+                + running.describe() + " launched in iteration " + iteration + " are still running " + Durations.format(options.timeout())
                 + " after an earlier failure, and they write the buckets' memory. Close this DDP (it frees what is safe to free), then the process group");
     }
 
@@ -864,7 +895,7 @@ public final class Reducer implements AutoCloseable {
         } catch (RuntimeException e) {
             failure = e;
         }
-        Set<Integer> running = drainLaunched(); // the buckets' memory is freed below: no collective may still write it
+        Running running = drainLaunched(); // the buckets' memory is freed below: no collective may still write it
         watchdog.cancel(false);
         for (HookHandle h : hookHandles) if (h != null) h.remove();
         try (GradMode.Guard g = GradMode.noGrad()) {
@@ -880,15 +911,20 @@ public final class Reducer implements AutoCloseable {
         long kept = 0;
         for (Bucket b : buckets) {
             for (Tensor v : b.views) v.close();
-            if (running.contains(b.index)) kept += b.plan.numel() * b.plan.dtype().byteSize();
+            if (running.buckets().contains(b.index)) kept += b.plan.numel() * b.plan.dtype().byteSize();
             else b.buffer.close();
         }
-        if (shadows != null) for (int i = 0; i < shadows.size(); i++) if (!running.contains(i)) shadows.get(i).close();
-        kept += context.closeScratch(running);
+        if (shadows != null) {
+            for (int i = 0; i < shadows.size(); i++) {
+                if (!running.shadows().contains(i)) shadows.get(i).close();
+                else kept += shadows.get(i).numel() * shadows.get(i).dtype().byteSize();
+            }
+        }
+        kept += context.closeScratch(running.either());
         completion.shutdownNow();
         if (!running.isEmpty()) {
-            RuntimeException leak = new DistributedTimeoutException("DDP (rank " + rank + "): closed while the reductions of bucket"
-                    + (running.size() == 1 ? " " : "s ") + running + " were still running " + Durations.format(options.timeout())
+            RuntimeException leak = new DistributedTimeoutException("DDP (rank " + rank + "): closed while the reductions of "
+                    + running.describe() + " were still running " + Durations.format(options.timeout())
                     + " after an earlier failure: their " + kept + " bytes stay allocated rather than be freed under a collective that writes them");
             if (failure == null) failure = leak;
             else failure.addSuppressed(leak);

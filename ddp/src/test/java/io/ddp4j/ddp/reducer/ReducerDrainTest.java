@@ -55,12 +55,7 @@ class ReducerDrainTest {
         model = new Sequential(new Linear(8, 16, true, g), new ReLU(), new Linear(16, 4, true, g));
         var named = model.namedParameters();
         reducer = new Reducer(group, group, new ArrayList<>(named.keySet()), new ArrayList<>(named.values()),
-                options.withBucketCaps(List.of(200L)),
-                (dtype, device, numel) -> {
-                    TrackedBuffer b = new TrackedBuffer(new CpuBucketBuffer(dtype, numel));
-                    allocated.add(b);
-                    return b;
-                });
+                options.withBucketCaps(List.of(200L)), this::tracked);
     }
 
     @AfterEach
@@ -155,6 +150,60 @@ class ReducerDrainTest {
                 "one live bf16 copy per bucket");
         reducer.close();
         assertTrue(allocated.stream().allMatch(TrackedBuffer::isClosed), "the hook's bf16 copies are freed with the buckets");
+    }
+
+    @Test
+    void aRebuildFreesTheScratchAndShadowsSizedForTheOldBuckets() {
+        // bytes 40, 200, 40, 200 with a 200-byte cap: the initial reverse order packs [d] [c b] [a],
+        // the observed order a, c, b, d packs [a c b] [d]; a bucket index the new plan lacks kept its scratch until close
+        local = LocalProcessGroup.create(1, Duration.ofSeconds(30)).getFirst();
+        group = new ScriptedGroup(local);
+        List<Tensor> ps = List.of(Tensor.randn(new Generator(1), 10), Tensor.randn(new Generator(2), 50),
+                Tensor.randn(new Generator(3), 10), Tensor.randn(new Generator(4), 50));
+        ps.forEach(p -> p.setRequiresGrad(true));
+        reducer = new Reducer(group, group, List.of("a", "b", "c", "d"), ps,
+                DdpOptions.defaults().withCommHook(CommHooks.bf16Compress()).withBucketCaps(List.of(200L)), this::tracked);
+        assertEquals(3, reducer.bucketBytes().size(), reducer.bucketBytes().toString());
+        reducer.shadowIteration(); // zero buffers of the old plan too
+        try (Scope s = Scope.open()) {
+            reducer.prepareForBackward(null);
+            ps.get(3).mul(1.0).sum().add(ps.get(1).mul(1.0).sum()).add(ps.get(2).mul(1.0).sum()).add(ps.get(0).mul(1.0).sum()).backward();
+        }
+        List<TrackedBuffer> oldPlan = List.copyOf(allocated);
+        assertTrue(reducer.rebuildBucketsIfPending());
+        assertEquals(2, reducer.bucketBytes().size(), reducer.bucketBytes().toString());
+        List<TrackedBuffer> live = oldPlan.stream().filter(b -> !b.isClosed()).toList();
+        assertEquals(List.of(), live.stream().map(b -> b.dtype() + "x" + b.numel()).toList(),
+                "buckets, join shadows and bf16 copies of the old plan are freed by the rebuild");
+        reducer.close();
+        ps.forEach(Tensor::close);
+    }
+
+    @Test
+    void aJoinShadowStillRunningKeepsOnlyItsOwnMemoryAtClose() {
+        start(DdpOptions.defaults().withTimeout(Duration.ofMillis(500)));
+        iteration();
+        iteration();
+        int buckets = reducer.bucketBytes().size();
+        assertTrue(buckets >= 2, reducer.bucketBytes().toString());
+        int beforeShadows = allocated.size();
+        group.failFirstAndHoldTheRest(buckets);
+        DistributedException e = assertThrows(DistributedException.class, reducer::shadowIteration);
+        assertTrue(e.getMessage().contains("shadowing bucket 0 failed"), e.getMessage());
+        List<TrackedBuffer> shadows = List.copyOf(allocated.subList(beforeShadows, allocated.size()));
+        assertEquals(buckets, shadows.size(), "one zero buffer per bucket");
+
+        DistributedTimeoutException closing = assertThrows(DistributedTimeoutException.class, reducer::close);
+        assertTrue(closing.getMessage().contains("join shadows of buckets"), closing.getMessage());
+        assertTrue(allocated.subList(0, beforeShadows).stream().allMatch(TrackedBuffer::isClosed),
+                "the buckets' own memory is freed: no collective of theirs runs (" + closing.getMessage() + ")");
+        assertEquals(buckets - 1, shadows.stream().filter(b -> !b.isClosed()).count(), "the held shadows stay allocated");
+    }
+
+    private BucketBuffer tracked(DType dtype, Device device, long numel) {
+        TrackedBuffer b = new TrackedBuffer(new CpuBucketBuffer(dtype, numel));
+        allocated.add(b);
+        return b;
     }
 
     /** A CPU bucket that records whether it was freed. */
