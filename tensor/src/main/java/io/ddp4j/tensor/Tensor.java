@@ -222,17 +222,25 @@ public final class Tensor implements AutoCloseable {
     public Tensor contiguous() { return ViewOps.contiguous(this); }
 
     // ---------------------------------------------------------------- elementwise
+    // Mixed dtypes follow PyTorch's type promotion (ops.TypePromotion). A long scalar is Python's
+    // int and a double Python's float: ints.mul(2) stays an integer tensor, ints.mul(2.0) and
+    // ints.div(2) are float32.
 
     public Tensor add(Tensor other) { return Elementwise.binary(BinaryOp.ADD, this, other); }
     public Tensor add(double value) { return Elementwise.binary(BinaryOp.ADD, this, value); }
+    public Tensor add(long value) { return Elementwise.binary(BinaryOp.ADD, this, value); }
     public Tensor sub(Tensor other) { return Elementwise.binary(BinaryOp.SUB, this, other); }
     public Tensor sub(double value) { return Elementwise.binary(BinaryOp.SUB, this, value); }
+    public Tensor sub(long value) { return Elementwise.binary(BinaryOp.SUB, this, value); }
     public Tensor mul(Tensor other) { return Elementwise.binary(BinaryOp.MUL, this, other); }
     public Tensor mul(double value) { return Elementwise.binary(BinaryOp.MUL, this, value); }
+    public Tensor mul(long value) { return Elementwise.binary(BinaryOp.MUL, this, value); }
     public Tensor div(Tensor other) { return Elementwise.binary(BinaryOp.DIV, this, other); }
     public Tensor div(double value) { return Elementwise.binary(BinaryOp.DIV, this, value); }
+    public Tensor div(long value) { return Elementwise.binary(BinaryOp.DIV, this, value); }
     public Tensor pow(Tensor exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
     public Tensor pow(double exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
+    public Tensor pow(long exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
     public Tensor maximum(Tensor other) { return Elementwise.binary(BinaryOp.MAXIMUM, this, other); }
     public Tensor minimum(Tensor other) { return Elementwise.binary(BinaryOp.MINIMUM, this, other); }
     public Tensor neg() { return Elementwise.unary(UnaryOp.NEG, this); }
@@ -248,14 +256,19 @@ public final class Tensor implements AutoCloseable {
     public Tensor clamp(double min, double max) { return Elementwise.clamp(this, min, max); }
     public Tensor eq(Tensor other) { return Elementwise.binary(BinaryOp.EQ, this, other); }
     public Tensor eq(double value) { return Elementwise.binary(BinaryOp.EQ, this, value); }
+    public Tensor eq(long value) { return Elementwise.binary(BinaryOp.EQ, this, value); }
     public Tensor lt(Tensor other) { return Elementwise.binary(BinaryOp.LT, this, other); }
     public Tensor lt(double value) { return Elementwise.binary(BinaryOp.LT, this, value); }
+    public Tensor lt(long value) { return Elementwise.binary(BinaryOp.LT, this, value); }
     public Tensor gt(Tensor other) { return Elementwise.binary(BinaryOp.GT, this, other); }
     public Tensor gt(double value) { return Elementwise.binary(BinaryOp.GT, this, value); }
+    public Tensor gt(long value) { return Elementwise.binary(BinaryOp.GT, this, value); }
     public Tensor le(Tensor other) { return Elementwise.binary(BinaryOp.LE, this, other); }
     public Tensor le(double value) { return Elementwise.binary(BinaryOp.LE, this, value); }
+    public Tensor le(long value) { return Elementwise.binary(BinaryOp.LE, this, value); }
     public Tensor ge(Tensor other) { return Elementwise.binary(BinaryOp.GE, this, other); }
     public Tensor ge(double value) { return Elementwise.binary(BinaryOp.GE, this, value); }
+    public Tensor ge(long value) { return Elementwise.binary(BinaryOp.GE, this, value); }
     /** cond ? a : b elementwise, broadcasting all three; cond is BOOL. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Elementwise.where(cond, a, b); }
 

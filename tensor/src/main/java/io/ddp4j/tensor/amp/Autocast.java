@@ -11,7 +11,7 @@ import io.ddp4j.tensor.Tensor;
  * }
  * loss.backward();
  * </pre>
- * Inside the scope, ops fall into PyTorch's three lists:
+ * Inside the scope, ops fall into PyTorch's lists:
  * <ul>
  *   <li><b>lower precision</b> ({@code matmul}, {@code linear}, {@code conv2d}): floating inputs
  *       (except float64) are cast to the autocast dtype and the output has that dtype; the backends
@@ -19,12 +19,11 @@ import io.ddp4j.tensor.Tensor;
  *   <li><b>fp32</b> ({@code softmax}, {@code log_softmax}, {@code cross_entropy}, {@code sum},
  *       {@code mean}, {@code var}, {@code batch_norm}, {@code layer_norm}): f16/bf16 inputs are
  *       upcast to float32 and the op runs in float32.</li>
- *   <li><b>promote</b> (binary elementwise ops and {@code where}): two floating operands of
- *       different dtypes both become the wider one, PyTorch's type promotion, so a bf16 activation
- *       can meet an fp32 tensor (a residual, a target) without an error.</li>
  * </ul>
- * Everything else runs in its inputs' dtype. The casts are ordinary differentiable {@code to(dtype)}
- * ops, so gradients flow back to the fp32 parameters in fp32; the parameters and the optimizer
+ * Everything else runs in its inputs' dtype; binary elementwise ops and {@code where} follow
+ * PyTorch's type promotion in or out of autocast ({@link io.ddp4j.tensor.ops.TypePromotion}), so a
+ * bf16 activation meets an fp32 tensor (a residual, a target) in fp32. The casts are ordinary
+ * differentiable {@code to(dtype)} ops, so gradients flow back to the fp32 parameters in fp32; the parameters and the optimizer
  * never change dtype. Backward passes run with autocast off (the engine suspends it), as PyTorch
  * recommends: each backward rule runs in the dtypes its forward chose.
  *
@@ -110,25 +109,5 @@ public final class Autocast implements AutoCloseable {
     public static Tensor fp32(Tensor t) {
         if (CURRENT.get()[0] == null || t == null || t.isClosed() || !lowPrecision(t.dtype())) return t;
         return t.to(DType.F32);
-    }
-
-    /**
-     * For a promote op: when autocast is on and {@code a} and {@code b} are open floating tensors of
-     * different dtypes, both converted to the wider one (float64 over float32 over float16/bfloat16;
-     * float16 with bfloat16 gives float32, as in PyTorch); otherwise the two unchanged.
-     */
-    public static Tensor[] promote(Tensor a, Tensor b) {
-        if (CURRENT.get()[0] == null || a == null || b == null || a.isClosed() || b.isClosed()) return new Tensor[]{a, b};
-        DType da = a.dtype(), db = b.dtype();
-        if (da == db || !da.isFloatingPoint() || !db.isFloatingPoint()) return new Tensor[]{a, b};
-        DType wide = promoteTypes(da, db);
-        return new Tensor[]{a.to(wide), b.to(wide)};
-    }
-
-    /** PyTorch's result type for two floating dtypes. */
-    static DType promoteTypes(DType a, DType b) {
-        if (a == b) return a;
-        if (a == DType.F64 || b == DType.F64) return DType.F64;
-        return DType.F32; // f32 with anything narrower, or f16 with bf16
     }
 }

@@ -1,6 +1,5 @@
 package io.ddp4j.tensor.ops;
 
-import io.ddp4j.tensor.amp.Autocast;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
@@ -40,7 +39,11 @@ public final class Elementwise {
     public static Tensor unary(UnaryOp op, Tensor x) {
         String name = name(op);
         Checks.open(name, x);
-        if (needsFloat(op)) Checks.floatingPoint(name, x);
+        if (needsFloat(op) && !x.dtype().isFloatingPoint()) { // PyTorch: exp(int64) is float32
+            try (Tensor f = x.to(TypePromotion.DEFAULT_FLOAT)) {
+                return unary(op, f);
+            }
+        }
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         Backends.forDevice(x.device()).unary(op, x.data(name), out.data(name));
         if (!differentiable(op)) return out;
@@ -49,23 +52,57 @@ public final class Elementwise {
 
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = name(op);
-        if (a != null && b != null && a.dtype() != b.dtype()) {
-            Tensor[] promoted = Autocast.promote(a, b);
-            a = promoted[0];
-            b = promoted[1];
-        }
-        Checks.compatible(name, a, b);
+        Checks.open(name, a, b);
+        Checks.sameDevice(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
-        Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), shape);
-        Backends.forDevice(a.device()).binary(op, Layouts.broadcastTo(a.data(name), shape), Layouts.broadcastTo(b.data(name), shape), out.data(name));
-        if (op.isComparison()) return out;
-        return Autograd.record(name, out, Derivatives.binary(op, a, b, out), a, b);
+        DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, b));
+        Tensor ca = a.to(common), cb = b.to(common); // PyTorch's type promotion; no copy when the dtype is already common
+        Tensor out = null;
+        try {
+            out = Tensor.empty(op.isComparison() ? DType.BOOL : common, a.device(), shape);
+            Backends.forDevice(a.device()).binary(op, Layouts.broadcastTo(ca.data(name), shape), Layouts.broadcastTo(cb.data(name), shape), out.data(name));
+            if (op.isComparison()) return out;
+            return Autograd.record(name, out, Derivatives.binary(op, ca, cb, out), ca, cb);
+        } finally {
+            closeCasts(out, a, ca, b, cb);
+        }
     }
 
-    /** a op value, with value held in a 0-d tensor of a's dtype only while computing. */
+    /**
+     * Frees the promoted copies an op made of its operands, unless the op's backward node keeps
+     * them (autograd saved them; the graph's scope frees them then). The caller's tensors are
+     * never closed.
+     */
+    private static void closeCasts(Tensor out, Tensor a, Tensor ca, Tensor b, Tensor cb) {
+        if (out != null && out.gradFn() != null) return;
+        if (ca != a) ca.close();
+        if (cb != b) cb.close();
+    }
+
+    /** a op value, with value an integer (PyTorch's Python int) held in a 0-d tensor only while computing. */
+    public static Tensor binary(BinaryOp op, Tensor a, long value) {
+        return binaryScalar(op, a, value, false);
+    }
+
+    /** a op value, with value a float (PyTorch's Python float) held in a 0-d tensor only while computing. */
     public static Tensor binary(BinaryOp op, Tensor a, double value) {
+        return binaryScalar(op, a, value, true);
+    }
+
+    private static Tensor binaryScalar(BinaryOp op, Tensor a, double value, boolean floatScalar) {
         String name = name(op);
         Checks.open(name, a);
+        DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, floatScalar));
+        if (common != a.dtype()) { // e.g. ints.mul(0.5) or ints.div(2): computed in float32, as PyTorch does
+            Tensor ca = a.to(common);
+            Tensor out = null;
+            try {
+                out = binaryScalar(op, ca, value, floatScalar);
+                return out;
+            } finally {
+                closeCasts(out, a, ca, a, a);
+            }
+        }
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
         try (Tensor s = scalarLike(a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
@@ -83,19 +120,21 @@ public final class Elementwise {
 
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Checks.open("where", cond, a, b);
-        if (a != null && b != null && a.dtype() != b.dtype()) {
-            Tensor[] promoted = Autocast.promote(a, b);
-            a = promoted[0];
-            b = promoted[1];
-        }
         if (cond.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the condition must be bool, got " + cond.describe());
         Checks.sameDevice("where", cond, a);
-        Checks.compatible("where", a, b);
+        Checks.sameDevice("where", a, b);
         int[] shape = Checks.broadcastShapes("where", Checks.broadcastShapes("where", cond.shape(), a.shape()), b.shape());
-        Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
-        Backends.forDevice(a.device()).where(Layouts.broadcastTo(cond.data("where"), shape), Layouts.broadcastTo(a.data("where"), shape),
-                Layouts.broadcastTo(b.data("where"), shape), out.data("where"));
-        return Autograd.record("where", out, Derivatives.where(cond, a, b), a, b);
+        DType common = TypePromotion.resultType(a, b);
+        Tensor ca = a.to(common), cb = b.to(common);
+        Tensor out = null;
+        try {
+            out = Tensor.empty(common, a.device(), shape);
+            Backends.forDevice(a.device()).where(Layouts.broadcastTo(cond.data("where"), shape), Layouts.broadcastTo(ca.data("where"), shape),
+                    Layouts.broadcastTo(cb.data("where"), shape), out.data("where"));
+            return Autograd.record("where", out, Derivatives.where(cond, ca, cb), ca, cb);
+        } finally {
+            closeCasts(out, a, ca, b, cb);
+        }
     }
 
     public static Tensor clamp(Tensor x, double min, double max) {

@@ -154,7 +154,14 @@ class CudaBackendGpuTest {
             same(t + " scalar", tol, tol, x -> x[0].mul(2.5).sub(1).div(3), a);
         }
         Tensor i = Tensor.arange(-20, 20, 1, DType.I32).reshape(8, 5), j = Tensor.arange(1, 6, 1, DType.I32);
-        same("int div truncates", 0, 0, x -> x[0].div(x[1]), i, j);
+        same("int div is true division in float32", 0, 0, x -> x[0].div(x[1]), i, j);
+        // mixed dtypes: the promoted casts run on the device (TypePromotion)
+        Tensor h = randn(DType.F64, 3, 5).to(DType.BF16), f = randn(DType.F64, 5);
+        same("bf16 + f32", 1e-6, 1e-6, x -> x[0].add(x[1]), h, f.to(DType.F32));
+        same("i32 * f16", 0, 0, x -> x[0].mul(x[1]), i, Tensor.full(0.5, DType.F16, Device.CPU, 5));
+        same("i32 * 0.5", 0, 0, x -> x[0].mul(0.5), i);
+        same("i32 < 1.5", 0, 0, x -> x[0].lt(1.5), i);
+        same("exp(i32)", 1e-6, 1e-6, x -> x[0].div(10).exp(), i);
         same("int pow", 0, 0, x -> x[0].pow(x[1]), i, j);
         same("int add i64", 0, 0, x -> x[0].to(DType.I64).add(x[1].to(DType.I64)), i, j);
     }
