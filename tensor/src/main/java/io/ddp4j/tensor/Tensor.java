@@ -27,7 +27,9 @@ import java.util.function.Consumer;
  * An n-dimensional array on one device: a storage, plus shape, strides and offset (in elements)
  * saying where each element lives in it. Views ({@link #reshape}, {@link #transpose},
  * {@link #narrow}, {@link #expand}, ...) share the storage. Ops broadcast like PyTorch's and
- * require operands of one dtype and one device. With {@link #setRequiresGrad} a tensor becomes a
+ * need operands on one device; elementwise ops of mixed dtypes follow PyTorch's type promotion
+ * ({@link io.ddp4j.tensor.ops.TypePromotion}), while matmul, convolution and in-place ops need one
+ * dtype. With {@link #setRequiresGrad} a tensor becomes a
  * leaf of the autograd graph; {@link #backward()} fills leaves' {@link #grad()}.
  *
  * <p>A tensor belongs to the {@link Scope} open on its thread when it was made, which closes it;
@@ -224,7 +226,7 @@ public final class Tensor implements AutoCloseable {
     // ---------------------------------------------------------------- elementwise
     // Mixed dtypes follow PyTorch's type promotion (ops.TypePromotion). A long scalar is Python's
     // int and a double Python's float: ints.mul(2) stays an integer tensor, ints.mul(2.0) and
-    // ints.div(2) are float32.
+    // ints.div(2) are float32. Scalars pass through a double, so a long is exact up to 2^53.
 
     public Tensor add(Tensor other) { return Elementwise.binary(BinaryOp.ADD, this, other); }
     public Tensor add(double value) { return Elementwise.binary(BinaryOp.ADD, this, value); }

@@ -121,6 +121,16 @@ class TypePromotionTest {
     }
 
     @Test
+    void clampOfIntegersByFractionalBoundsIsFloat32() {
+        Tensor ints = Tensor.arange(5);
+        Tensor c = ints.clamp(0.5, 2.5);
+        assertEquals(DType.F32, c.dtype());
+        assertArrayEquals(new float[]{0.5f, 1f, 2f, 2.5f, 2.5f}, c.toFloatArray());
+        assertEquals(DType.I64, ints.clamp(1, 3).dtype(), "integral bounds keep the integer dtype");
+        assertArrayEquals(new float[]{1f, 1f, 2f, 3f, 3f}, ints.clamp(1, 3).toFloatArray());
+    }
+
+    @Test
     void divisionOfIntegersIsTrueDivisionInFloat32() {
         Tensor ints = Tensor.fromArray(new long[]{7, -7, 1});
         Tensor q = ints.div(2);
@@ -140,6 +150,8 @@ class TypePromotionTest {
         assertArrayEquals(new float[]{1f, (float) Math.E, (float) Math.exp(2)}, e.toFloatArray(), 1e-6f);
         assertEquals(DType.F32, Tensor.fromArray(new long[]{4}).sqrt().dtype());
         assertEquals(DType.I64, Tensor.fromArray(new long[]{-4}).abs().dtype(), "abs keeps integers, as in PyTorch");
+        IllegalArgumentException gelu = assertThrows(IllegalArgumentException.class, () -> Tensor.arange(3).gelu());
+        assertTrue(gelu.getMessage().contains("gelu") && gelu.getMessage().contains("int64"), "PyTorch refuses gelu of integers: " + gelu.getMessage());
     }
 
     @Test
@@ -153,6 +165,28 @@ class TypePromotionTest {
         assertEquals(DType.F32, b.grad().dtype());
         assertArrayEquals(new float[]{3f, 4f}, a.grad().toFloatArray());
         assertArrayEquals(new float[]{1f, 2f}, b.grad().toFloatArray());
+    }
+
+    @Test
+    void addSubAndWhereFreeTheirPromotedCopyAtOnceAndStillDifferentiate() {
+        // their backward needs only shapes, so the float32 copy of the bf16 operand is closed when
+        // the op returns; a backward that still read it would fail on a closed tensor
+        Tensor a = Tensor.fromArray(new float[]{1f, 2f}).to(DType.BF16).setRequiresGrad(true);
+        Tensor b = Tensor.fromArray(new float[]{3f, 4f}).setRequiresGrad(true);
+        Tensor cond = Tensor.fromArray(new long[]{1, 0}).gt(0);
+        float[][] wantA = {{1f, 1f}, {1f, 1f}, {1f, 0f}}, wantB = {{1f, 1f}, {-1f, -1f}, {0f, 1f}};
+        Tensor[] ys = {a.add(b), a.sub(b), Tensor.where(cond, a, b)};
+        for (int i = 0; i < ys.length; i++) {
+            ys[i].sum().backward();
+            assertEquals(DType.BF16, a.grad().dtype());
+            assertArrayEquals(wantA[i], a.grad().toFloatArray(), "op " + i);
+            assertArrayEquals(wantB[i], b.grad().toFloatArray(), "op " + i);
+            a.setGrad(null);
+            b.setGrad(null);
+        }
+        a.mul(b).sum().backward(); // mul reads the values: its copy is kept for backward
+        assertArrayEquals(new float[]{3f, 4f}, a.grad().toFloatArray());
+        assertFalse(a.isClosed() || b.isClosed());
     }
 
     @Test

@@ -50,18 +50,24 @@ public final class Derivatives {
         });
     }
 
+    /**
+     * Whether {@link #binary}'s rule for {@code op} reads its operands' values. add and sub keep
+     * only their shapes, so an op may free operand copies it made (type promotion) at once.
+     */
+    public static boolean binarySavesOperands(BinaryOp op) {
+        return op != BinaryOp.ADD && op != BinaryOp.SUB;
+    }
+
     public static GradFn binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (!binarySavesOperands(op)) {
+            int[] shapeA = a.shape(), shapeB = b.shape();
+            boolean negate = op == BinaryOp.SUB;
+            return (g, needs) -> grads(needs[0] ? Reductions.sumToShape(g, shapeA) : null,
+                    needs[1] ? Reductions.sumToShape(negate ? g.neg() : g, shapeB) : null);
+        }
         return (g, needs) -> {
             Tensor ga = null, gb = null;
             switch (op) {
-                case ADD -> {
-                    if (needs[0]) ga = unbroadcast(g, a);
-                    if (needs[1]) gb = unbroadcast(g, b);
-                }
-                case SUB -> {
-                    if (needs[0]) ga = unbroadcast(g, a);
-                    if (needs[1]) gb = unbroadcast(g.neg(), b);
-                }
                 case MUL -> {
                     if (needs[0]) ga = unbroadcast(g.mul(b), a);
                     if (needs[1]) gb = unbroadcast(g.mul(a), b);
@@ -99,11 +105,13 @@ public final class Derivatives {
         });
     }
 
+    /** Keeps the condition and only the shapes of {@code a} and {@code b}. */
     public static GradFn where(Tensor cond, Tensor a, Tensor b) {
+        int[] shapeA = a.shape(), shapeB = b.shape();
         return (g, needs) -> {
             Tensor zero = Tensor.zeros(g.dtype(), g.device());
-            Tensor ga = needs[0] ? unbroadcast(Tensor.where(cond, g, zero), a) : null;
-            Tensor gb = needs[1] ? unbroadcast(Tensor.where(cond, zero, g), b) : null;
+            Tensor ga = needs[0] ? Reductions.sumToShape(Tensor.where(cond, g, zero), shapeA) : null;
+            Tensor gb = needs[1] ? Reductions.sumToShape(Tensor.where(cond, zero, g), shapeB) : null;
             return grads(ga, gb);
         };
     }

@@ -39,7 +39,9 @@ public final class Elementwise {
     public static Tensor unary(UnaryOp op, Tensor x) {
         String name = name(op);
         Checks.open(name, x);
-        if (needsFloat(op) && !x.dtype().isFloatingPoint()) { // PyTorch: exp(int64) is float32
+        if (needsFloat(op) && !x.dtype().isFloatingPoint()) {
+            if (op == UnaryOp.GELU || op == UnaryOp.GELU_DERIVATIVE) Checks.floatingPoint(name, x); // PyTorch refuses gelu of integers
+            // PyTorch: exp(int64), sqrt(int64), ... are float32
             try (Tensor f = x.to(TypePromotion.DEFAULT_FLOAT)) {
                 return unary(op, f);
             }
@@ -64,17 +66,17 @@ public final class Elementwise {
             if (op.isComparison()) return out;
             return Autograd.record(name, out, Derivatives.binary(op, ca, cb, out), ca, cb);
         } finally {
-            closeCasts(out, a, ca, b, cb);
+            closeCasts(out != null && Derivatives.binarySavesOperands(op) ? out : null, a, ca, b, cb);
         }
     }
 
     /**
-     * Frees the promoted copies an op made of its operands, unless the op's backward node keeps
-     * them (autograd saved them; the graph's scope frees them then). The caller's tensors are
-     * never closed.
+     * Frees the promoted copies an op made of its operands, unless {@code saver} (the output, when
+     * its backward rule reads operand values) has a backward node that keeps them; the graph's
+     * scope frees them then. The caller's tensors are never closed.
      */
-    private static void closeCasts(Tensor out, Tensor a, Tensor ca, Tensor b, Tensor cb) {
-        if (out != null && out.gradFn() != null) return;
+    private static void closeCasts(Tensor saver, Tensor a, Tensor ca, Tensor b, Tensor cb) {
+        if (saver != null && saver.gradFn() != null) return;
         if (ca != a) ca.close();
         if (cb != b) cb.close();
     }
@@ -133,13 +135,19 @@ public final class Elementwise {
                     Layouts.broadcastTo(cb.data("where"), shape), out.data("where"));
             return Autograd.record("where", out, Derivatives.where(cond, ca, cb), ca, cb);
         } finally {
-            closeCasts(out, a, ca, b, cb);
+            closeCasts(null, a, ca, b, cb); // where's backward keeps only their shapes
         }
     }
 
     public static Tensor clamp(Tensor x, double min, double max) {
         Checks.open("clamp", x);
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max + " for " + x.describe());
+        if (!x.dtype().isFloatingPoint() && (min != Math.rint(min) || max != Math.rint(max))) {
+            // a fractional bound meets integers: PyTorch's result type is float32 (the bounds were cast to the integer type)
+            try (Tensor f = x.to(TypePromotion.DEFAULT_FLOAT)) {
+                return clamp(f, min, max);
+            }
+        }
         Backend backend = Backends.forDevice(x.device());
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         try (Tensor lo = scalarLike(x, min); Tensor hi = scalarLike(x, max)) {

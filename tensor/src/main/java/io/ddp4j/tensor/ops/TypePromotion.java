@@ -19,7 +19,9 @@ import io.ddp4j.tensor.backend.BinaryOp;
  *       as a float; it changes the result only by category, and a float scalar meeting an integer
  *       or bool tensor gives float32 (PyTorch's default dtype), e.g. {@code ints.mul(0.5)}.</li>
  * </ul>
- * True division ({@code div}) of integers or bools is done in float32, as PyTorch's {@code /}.
+ * True division ({@code div}) of integers or bools is done in float32, as PyTorch's {@code /};
+ * so are the floating unary ops (exp, log, ...) of integers, and {@code clamp} of integers by a
+ * fractional bound (its bounds are doubles, so an integral bound counts as an integer).
  */
 public final class TypePromotion {
     private TypePromotion() {}
