@@ -3,10 +3,7 @@ package io.ddp4j.ddp.parallel;
 import io.ddp4j.bindings.cuda.CudaAvailability;
 import io.ddp4j.ddp.nn.SyncBatchNorm;
 import io.ddp4j.tensor.Device;
-import io.ddp4j.tensor.Scope;
-import io.ddp4j.tensor.nn.CrossEntropyLoss;
 import io.ddp4j.tensor.nn.Sequential;
-import io.ddp4j.tensor.optim.SGD;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -47,25 +43,10 @@ class DataParallelGpuTest {
             first.to(cuda);
             made = DataParallel.create(first, () -> Training.model(kind, seed[0]++), devices, options);
         }
-        try (DataParallel dp = made; var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
-            CrossEntropyLoss loss = new CrossEntropyLoss();
-            for (int s = 0; s < steps; s++) {
-                try (Scope scope = Scope.open()) {
-                    opt.zeroGrad();
-                    var r = dp.step(Training.inputs(1, s, batch), Training.targets(1, s, batch), loss::forward);
-                    assertEquals(batch, r.output().size(0));
-                    assertEquals(cuda, r.output().device(), "outputs are gathered on the first replica's device");
-                    opt.step();
-                }
-            }
-            for (int i = 0; i < replicas; i++) {
-                assertEquals(cuda, dp.replicas().get(i).parameters().getFirst().device());
-                double d = Training.maxAbsDiff(want, Training.snapshot(dp.replicas().get(i)));
-                assertTrue(d < 1e-4, "replica " + i + " differs from one CPU process by " + d);
-            }
-            assertEquals(0, Training.maxAbsDiff(Training.snapshot(dp.replicas().get(0)), Training.snapshot(dp.replicas().get(replicas - 1))),
-                    "replicas stay bit-for-bit equal");
-            assertEquals(steps, dp.stats().iterations());
+        try (DataParallel dp = made) {
+            Training.trainLikeTheReference(dp, want, 1e-4, steps, batch, lr,
+                    output -> assertEquals(cuda, output.device(), "outputs are gathered on the first replica's device"));
+            for (int i = 0; i < replicas; i++) assertEquals(cuda, dp.replicas().get(i).parameters().getFirst().device());
         }
     }
 }

@@ -28,23 +28,8 @@ class DataParallelTest {
         DataParallel made = kind.endsWith("-bn")
                 ? DataParallel.create(pg -> SyncBatchNorm.convert(Training.model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), replicas, options)
                 : DataParallel.create(Training.model(kind, 42), () -> Training.model(kind, seed[0]++), replicas, options);
-        try (DataParallel dp = made; var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
-            CrossEntropyLoss loss = new CrossEntropyLoss();
-            for (int s = 0; s < steps; s++) {
-                try (Scope scope = Scope.open()) {
-                    opt.zeroGrad();
-                    var r = dp.step(Training.inputs(1, s, batch), Training.targets(1, s, batch), loss::forward);
-                    assertEquals(batch, r.output().size(0));
-                    opt.step();
-                }
-            }
-            for (int i = 0; i < replicas; i++) {
-                double d = Training.maxAbsDiff(want, Training.snapshot(dp.replicas().get(i)));
-                assertTrue(d < 1e-5, "replica " + i + " differs from one process by " + d);
-            }
-            assertEquals(0, Training.maxAbsDiff(Training.snapshot(dp.replicas().get(0)), Training.snapshot(dp.replicas().get(replicas - 1))),
-                    "replicas stay bit-for-bit equal");
-            assertTrue(dp.stats().iterations() == steps);
+        try (DataParallel dp = made) {
+            Training.trainLikeTheReference(dp, want, 1e-5, steps, batch, lr, output -> {});
         }
     }
 

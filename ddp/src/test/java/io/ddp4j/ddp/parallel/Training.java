@@ -18,7 +18,11 @@ import io.ddp4j.tensor.optim.SGD;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Deterministic data, models and training loops for the equivalence tests. */
 final class Training {
@@ -78,6 +82,36 @@ final class Training {
             train(ref, ref::forward, steps, batch, 0, batch, lr);
             return snapshot(ref);
         }
+    }
+
+    /**
+     * {@code steps} SGD steps of {@code dp} on the reference's batches (the whole batch split over
+     * the replicas), passing each step's gathered output to {@code eachOutput}; then checks that
+     * every replica is within {@code tolerance} of {@code want}, that the replicas are bit-for-bit
+     * equal, and that each step counted as one iteration.
+     */
+    static void trainLikeTheReference(DataParallel dp, Map<String, float[]> want, double tolerance, int steps, int batch, double lr,
+                                      Consumer<Tensor> eachOutput) {
+        try (var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            for (int s = 0; s < steps; s++) {
+                try (Scope scope = Scope.open()) {
+                    opt.zeroGrad();
+                    var r = dp.step(inputs(1, s, batch), targets(1, s, batch), loss::forward);
+                    assertEquals(batch, r.output().size(0));
+                    eachOutput.accept(r.output());
+                    opt.step();
+                }
+            }
+        }
+        int replicas = dp.replicas().size();
+        for (int i = 0; i < replicas; i++) {
+            double d = maxAbsDiff(want, snapshot(dp.replicas().get(i)));
+            assertTrue(d < tolerance, "replica " + i + " differs from one process by " + d);
+        }
+        assertEquals(0, maxAbsDiff(snapshot(dp.replicas().get(0)), snapshot(dp.replicas().get(replicas - 1))),
+                "replicas stay bit-for-bit equal");
+        assertEquals(steps, dp.stats().iterations());
     }
 
     static Map<String, float[]> snapshot(Module m) {

@@ -141,17 +141,16 @@ class ReducerDeviceWaitTest {
     }
 
     /** A CPU bucket that says it is stream-ordered and records the works its "compute stream" waits for. */
-    private record StreamOrderedFake(CpuBucketBuffer cpu, List<Work> waited) implements BucketBuffer {
-        @Override public DType dtype() { return cpu.dtype(); }
-        @Override public Device device() { return cpu.device(); }
-        @Override public long numel() { return cpu.numel(); }
-        @Override public Tensor flat() { return cpu.flat(); }
-        @Override public Tensor view(long offset, int[] shape) { return cpu.view(offset, shape); }
-        @Override public Work allReduce(ProcessGroup group, ReduceOp op) { return cpu.allReduce(group, op); }
-        @Override public Work broadcast(ProcessGroup group, int root) { return cpu.broadcast(group, root); }
+    private static final class StreamOrderedFake extends ForwardingBucketBuffer {
+        private final List<Work> waited;
+
+        StreamOrderedFake(CpuBucketBuffer cpu, List<Work> waited) {
+            super(cpu);
+            this.waited = waited;
+        }
+
         @Override public boolean streamOrdered() { return true; }
         @Override public void awaitOnComputeStream(Work work) { waited.add(work); }
-        @Override public void close() { cpu.close(); }
     }
 
     /** A group whose all-reduces complete (or fail) only once its gate is open. */

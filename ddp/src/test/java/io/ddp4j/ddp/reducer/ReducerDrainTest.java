@@ -207,30 +207,21 @@ class ReducerDrainTest {
     }
 
     /** A CPU bucket that records whether it was freed. */
-    private static final class TrackedBuffer implements BucketBuffer {
-        private final CpuBucketBuffer cpu;
+    private static final class TrackedBuffer extends ForwardingBucketBuffer {
         private volatile boolean closed;
 
         TrackedBuffer(CpuBucketBuffer cpu) {
-            this.cpu = cpu;
+            super(cpu);
         }
 
         boolean isClosed() {
             return closed;
         }
 
-        @Override public DType dtype() { return cpu.dtype(); }
-        @Override public Device device() { return cpu.device(); }
-        @Override public long numel() { return cpu.numel(); }
-        @Override public Tensor flat() { return cpu.flat(); }
-        @Override public Tensor view(long offset, int[] shape) { return cpu.view(offset, shape); }
-        @Override public Work allReduce(ProcessGroup group, ReduceOp op) { return cpu.allReduce(group, op); }
-        @Override public Work broadcast(ProcessGroup group, int root) { return cpu.broadcast(group, root); }
-
         @Override
         public void close() {
             closed = true;
-            cpu.close();
+            super.close();
         }
     }
 
