@@ -22,6 +22,18 @@ public final class CudaAvailability {
         return whyUnavailable().isEmpty();
     }
 
+    /** The name device 0 reports when the CUDA runtime is ddp4j's host emulator (native/emulator). */
+    public static final String EMULATOR_NAME_PREFIX = "ddp4j CUDA emulator";
+
+    /**
+     * Whether the CUDA runtime loaded is ddp4j's emulator, which runs GPU code paths on the host
+     * for tests (correct results, no GPU speed): tests that time the GPU or need a GPU's scale
+     * skip or shrink there.
+     */
+    public static boolean isEmulator() {
+        return isAvailable() && Cudart.cudaGetDeviceProperties(0).name().startsWith(EMULATOR_NAME_PREFIX);
+    }
+
     private static Optional<String> probe() {
         if (!Cudart.isLoaded()) {
             return Optional.of(Cudart.library().failure().map(Throwable::getMessage).orElse("the CUDA runtime did not load"));

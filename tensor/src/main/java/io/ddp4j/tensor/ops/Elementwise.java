@@ -1,6 +1,7 @@
 package io.ddp4j.tensor.ops;
 
 import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.Derivatives;
@@ -55,18 +56,49 @@ public final class Elementwise {
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = name(op);
         Checks.open(name, a, b);
-        Checks.sameDevice(name, a, b);
+        Device device = opDevice(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, b));
-        Tensor ca = a.to(common), cb = b.to(common); // PyTorch's type promotion; no copy when the dtype is already common
+        Tensor ca = operand(a, device, common), cb = operand(b, device, common);
         Tensor out = null;
         try {
-            out = Tensor.empty(op.isComparison() ? DType.BOOL : common, a.device(), shape);
-            Backends.forDevice(a.device()).binary(op, Layouts.broadcastTo(ca.data(name), shape), Layouts.broadcastTo(cb.data(name), shape), out.data(name));
+            out = Tensor.empty(op.isComparison() ? DType.BOOL : common, device, shape);
+            Backends.forDevice(device).binary(op, Layouts.broadcastTo(ca.data(name), shape), Layouts.broadcastTo(cb.data(name), shape), out.data(name));
             if (op.isComparison()) return out;
             return Autograd.record(name, out, Derivatives.binary(op, ca, cb, out), ca, cb);
         } finally {
             closeCasts(out != null && Derivatives.binarySavesOperands(op) ? out : null, a, ca, b, cb);
+        }
+    }
+
+    /**
+     * The device an op on a and b runs on: theirs, or, as PyTorch allows, the other operand's when
+     * one is a 0-d CPU tensor (a scalar: {@code cudaX.add(Tensor.scalar(1))}); operands on two
+     * devices otherwise are refused, naming both.
+     */
+    static Device opDevice(String op, Tensor a, Tensor b) {
+        if (a.device().equals(b.device()) || isCpuScalar(b)) return a.device();
+        if (isCpuScalar(a)) return b.device();
+        Checks.sameDevice(op, a, b);
+        return a.device();
+    }
+
+    private static boolean isCpuScalar(Tensor t) {
+        return t.dim() == 0 && t.device().isCpu();
+    }
+
+    /**
+     * t on {@code device} in {@code dtype}: t itself when it is both already (no copy), else a
+     * private copy (a CPU scalar moved, a promoted dtype), differentiable like t.
+     */
+    static Tensor operand(Tensor t, Device device, DType dtype) {
+        if (t.device().equals(device)) return t.to(dtype); // PyTorch's type promotion; no copy when the dtype is already common
+        Tensor moved = t.to(device);
+        if (moved.dtype() == dtype) return moved;
+        try {
+            return moved.to(dtype);
+        } finally {
+            moved.close(); // the cast's backward needs no values of it
         }
     }
 
@@ -123,19 +155,20 @@ public final class Elementwise {
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Checks.open("where", cond, a, b);
         if (cond.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the condition must be bool, got " + cond.describe());
-        Checks.sameDevice("where", cond, a);
-        Checks.sameDevice("where", a, b);
+        Device device = opDevice("where", a, b);
+        if (!cond.device().equals(device) && !isCpuScalar(cond)) Checks.sameDevice("where", cond, a.device().equals(device) ? a : b);
         int[] shape = Checks.broadcastShapes("where", Checks.broadcastShapes("where", cond.shape(), a.shape()), b.shape());
         DType common = TypePromotion.resultType(a, b);
-        Tensor ca = a.to(common), cb = b.to(common);
+        Tensor cc = operand(cond, device, DType.BOOL), ca = operand(a, device, common), cb = operand(b, device, common);
         Tensor out = null;
         try {
-            out = Tensor.empty(common, a.device(), shape);
-            Backends.forDevice(a.device()).where(Layouts.broadcastTo(cond.data("where"), shape), Layouts.broadcastTo(ca.data("where"), shape),
+            out = Tensor.empty(common, device, shape);
+            Backends.forDevice(device).where(Layouts.broadcastTo(cc.data("where"), shape), Layouts.broadcastTo(ca.data("where"), shape),
                     Layouts.broadcastTo(cb.data("where"), shape), out.data("where"));
-            return Autograd.record("where", out, Derivatives.where(cond, ca, cb), ca, cb);
+            return Autograd.record("where", out, Derivatives.where(cc, ca, cb), ca, cb);
         } finally {
             closeCasts(null, a, ca, b, cb); // where's backward keeps only their shapes
+            if (cc != cond) cc.close();
         }
     }
 
@@ -179,6 +212,12 @@ public final class Elementwise {
     }
 
     public static Tensor addInPlace(Tensor t, Tensor other, double alpha) {
+        Checks.open("addInPlace", t, other);
+        if (!other.device().equals(t.device()) && isCpuScalar(other)) { // a CPU scalar, as PyTorch allows
+            try (Tensor moved = other.to(t.device()).keep()) {
+                return addInPlace(t, moved, alpha);
+            }
+        }
         Checks.compatible("addInPlace", t, other);
         TensorData dst = writable("addInPlace", t);
         TensorData src = broadcastInto("addInPlace", t, other);
@@ -210,7 +249,11 @@ public final class Elementwise {
 
     public static Tensor copyInto(Tensor dst, Tensor src) {
         Checks.open("copyFrom", dst, src);
-        Checks.sameDevice("copyFrom", dst, src);
+        if (!src.device().equals(dst.device())) { // across devices, as PyTorch's copy_: the source moved first
+            try (GradMode.Guard g = GradMode.noGrad(); Tensor moved = src.to(dst.device()).keep()) {
+                return copyInto(dst, moved);
+            }
+        }
         TensorData d = writable("copyFrom", dst);
         Backends.forDevice(dst.device()).copy(broadcastInto("copyFrom", dst, src), d);
         return dst;
