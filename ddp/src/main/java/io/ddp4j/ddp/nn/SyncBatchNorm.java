@@ -6,6 +6,7 @@ import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.GradMode;
@@ -162,7 +163,8 @@ public final class SyncBatchNorm extends BatchNorm {
 
     /**
      * All-reduces a contiguous tensor in place: host memory over a host group; CUDA memory over
-     * nccl, enqueued after the device's compute stream (the kernels that wrote it), then waited for.
+     * nccl, enqueued after the device's compute stream (the kernels that wrote it), then waited for,
+     * or over a host group through a host copy.
      */
     private static void sumInPlace(Tensor contiguous, ProcessGroup group) {
         long offsetBytes = contiguous.offset() * contiguous.dtype().byteSize();
@@ -181,10 +183,15 @@ public final class SyncBatchNorm extends BatchNorm {
                     group.allReduce(d, ReduceOp.SUM).await();
                 }
             }
+        } else if (contiguous.storage() instanceof DeviceStorage) {
+            // CUDA statistics over a group of host memory (tcp, mpi): through a host copy, as gloo does
+            try (Tensor host = contiguous.to(Device.CPU).keep()) {
+                sumInPlace(host, group);
+                contiguous.copyFrom(host);
+            }
         } else {
             throw new UnsupportedOperationException("SyncBatchNorm: statistics on " + contiguous.device() + " need a process group that reduces "
-                    + (contiguous.device().isCuda() ? "CUDA memory (nccl, or local for replicas on one GPU)" : "host memory (tcp, mpi, local)")
-                    + ", but the group is " + group.backend());
+                    + "host memory (tcp, mpi, local), but the group is " + group.backend());
         }
     }
 

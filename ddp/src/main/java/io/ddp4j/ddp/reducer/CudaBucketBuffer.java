@@ -1,21 +1,31 @@
 package io.ddp4j.ddp.reducer;
 
 import io.ddp4j.ddp.pg.DeviceBuffer;
+import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.Work;
 import io.ddp4j.ddp.pg.nccl.CurrentStream;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.backend.Backends;
 import io.ddp4j.tensor.backend.cuda.CudaBackend;
+import io.ddp4j.tensor.memory.CpuStorage;
 import io.ddp4j.tensor.memory.DeviceStorage;
+
+import java.util.function.Function;
 
 /**
  * A bucket in CUDA memory: one device tensor whose gradients views accumulate into on the compute
  * stream, reduced in place by NCCL. The group enqueues the collective on its communication stream
  * after an event recorded on this device's compute stream, so it starts only when the backward
  * kernels that wrote the gradients are done, without the host waiting for them.
+ *
+ * <p>A group of host memory (tcp, mpi: a GPU model trained over them, as PyTorch's gloo takes CUDA
+ * tensors) gets a host copy instead: the bucket is read back when its collective is issued (the
+ * host waits for the compute stream there), reduced in host memory, and copied back on the compute
+ * stream when the work is awaited ({@link HostStagedWork}).
  */
 final class CudaBucketBuffer extends FlatBucketBuffer {
     private final DeviceBuffer buffer;
@@ -33,9 +43,28 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
     // does not order with that, so it is made current around the call.
     @Override
     public Work allReduce(ProcessGroup group, ReduceOp op) {
+        if (!group.takesDeviceBuffers()) return staged(host -> group.allReduce(host, op));
         try (var s = CurrentStream.use(computeStream)) {
             return group.allReduce(buffer, op);
         }
+    }
+
+    /** The host copy of this bucket, made when first needed and kept (a bucket is reduced every step). */
+    private Tensor hostCopy;
+
+    private synchronized Work staged(Function<HostBuffer, Work> collective) {
+        if (hostCopy == null) hostCopy = Tensor.zeros(flat.dtype(), Device.CPU, (int) flat.numel()).keep();
+        hostCopy.copyFrom(flat); // a read: waits for the backward kernels that wrote the gradients
+        HostBuffer host = new HostBuffer(((CpuStorage) hostCopy.storage()).segment().asSlice(0, flat.numel() * flat.dtype().byteSize()),
+                flat.dtype(), flat.numel());
+        Tensor source = hostCopy;
+        return new HostStagedWork(collective.apply(host), () -> flat.copyFrom(source));
+    }
+
+    @Override
+    public synchronized void close() {
+        super.close();
+        if (hostCopy != null) hostCopy.close();
     }
 
     @Override
@@ -51,6 +80,7 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
 
     @Override
     public Work broadcast(ProcessGroup group, int root) {
+        if (!group.takesDeviceBuffers()) return staged(host -> group.broadcast(host, root));
         try (var s = CurrentStream.use(computeStream)) {
             return group.broadcast(buffer, root);
         }

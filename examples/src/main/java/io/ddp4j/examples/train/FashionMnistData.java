@@ -1,5 +1,6 @@
 package io.ddp4j.examples.train;
 
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.data.DataLoader;
 import io.ddp4j.tensor.data.FashionMnistDataset;
 import io.ddp4j.tensor.data.Sampler;
@@ -37,13 +38,23 @@ public final class FashionMnistData {
         return new FashionMnistData(new FashionMnistDataset(train, layout, mean, std), new FashionMnistDataset(test, layout, mean, std));
     }
 
-    /** Shuffled training batches (seeded; each epoch a new order), or in the order of {@code sampler}. */
-    public DataLoader trainLoader(int batchSize, long seed, int workers, Sampler sampler) {
+    /**
+     * Shuffled training batches (seeded; each epoch a new order), or in the order of {@code sampler},
+     * arriving on {@code device}: for a GPU the workers stage them in pinned memory and copy them on
+     * the copy stream.
+     */
+    public DataLoader trainLoader(int batchSize, long seed, int workers, Sampler sampler, Device device) {
         var b = DataLoader.builder(train).batchSize(batchSize).seed(seed).numWorkers(workers).dropLast(false);
-        return (sampler != null ? b.sampler(sampler) : b.shuffle(true)).build();
+        return onDevice(sampler != null ? b.sampler(sampler) : b.shuffle(true), device).build();
     }
 
-    public DataLoader testLoader(int batchSize, int workers) {
-        return DataLoader.builder(test).batchSize(batchSize).shuffle(false).numWorkers(workers).build();
+    /** The test set in order (every {@code world}-th image from {@code rank}: each rank scores its share), on {@code device}. */
+    public DataLoader testLoader(int batchSize, int workers, int rank, int world, Device device) {
+        var b = DataLoader.builder(test).batchSize(batchSize).sampler(new StridedSampler(test.size(), rank, world)).numWorkers(workers);
+        return onDevice(b, device).build();
+    }
+
+    private static DataLoader.Builder onDevice(DataLoader.Builder b, Device device) {
+        return device.isCpu() ? b : b.device(device).pinMemory(true);
     }
 }

@@ -110,9 +110,8 @@ public final class Trainer {
         Optional<ReducerStats> stats;
         var trainSampler = dist.isPresent() ? new DistributedSampler(data.train.size(), world, rank, true, config.seed(), false) : null;
         try (StepEngine engine = engine(dist);
-             DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler);
-             DataLoader test = DataLoader.builder(data.test).batchSize(1000).sampler(new StridedSampler(data.test.size(), rank, world))
-                     .numWorkers(config.workers()).build()) {
+             DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler, config.device());
+             DataLoader test = data.testLoader(1000, config.workers(), rank, world, config.device())) {
             int firstEpoch = 1;
             if (config.resume()) {
                 Checkpoint.Saved saved = Checkpoint.restore(config.checkpoint().orElseThrow(), engine.model(), engine.optimizer(), config);
