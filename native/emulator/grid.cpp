@@ -92,6 +92,12 @@ void* prepare_stack(char* stack) {
   return regs;
 }
 
+// The coordinates of linear index i in dims d, x fastest (threads in a block, blocks in a grid).
+uint3 coordinates(unsigned long long i, dim3 d) {
+  unsigned long long plane = static_cast<unsigned long long>(d.x) * d.y;
+  return uint3{static_cast<unsigned>(i % d.x), static_cast<unsigned>((i / d.x) % d.y), static_cast<unsigned>(i / plane)};
+}
+
 std::string run_block_as_fibers(dim3 block, const std::function<void()>& body) {
   unsigned n = block.x * block.y * block.z;
   if (fibers == nullptr) fibers = new std::vector<Fiber>();
@@ -117,9 +123,7 @@ std::string run_block_as_fibers(dim3 block, const std::function<void()>& body) {
       Fiber& f = (*fibers)[t];
       if (f.done) continue;
       current = t;
-      threadIdx.x = t % block.x;
-      threadIdx.y = (t / block.x) % block.y;
-      threadIdx.z = t / (block.x * block.y);
+      threadIdx = coordinates(t, block);
       ddp4j_emu_switch(&scheduler_sp, f.sp);
     }
     long at = -1;
@@ -144,26 +148,20 @@ std::string run_grid(dim3 grid, dim3 block, bool barriers, const std::function<v
   std::lock_guard<std::mutex> lock(kernel_lock());
   gridDim = grid;
   blockDim = block;
-  for (unsigned z = 0; z < grid.z; z++)
-    for (unsigned y = 0; y < grid.y; y++)
-      for (unsigned x = 0; x < grid.x; x++) {
-        blockIdx.x = x;
-        blockIdx.y = y;
-        blockIdx.z = z;
-        if (barriers) {
-          std::string failure = run_block_as_fibers(block, body);
-          if (!failure.empty()) return failure;
-          continue;
-        }
-        for (unsigned tz = 0; tz < block.z; tz++)
-          for (unsigned ty = 0; ty < block.y; ty++)
-            for (unsigned tx = 0; tx < block.x; tx++) {
-              threadIdx.x = tx;
-              threadIdx.y = ty;
-              threadIdx.z = tz;
-              body();
-            }
-      }
+  unsigned long long blocks = static_cast<unsigned long long>(grid.x) * grid.y * grid.z;
+  unsigned threads = block.x * block.y * block.z;  // at most 1024 (checked at launch)
+  for (unsigned long long b = 0; b < blocks; b++) {
+    blockIdx = coordinates(b, grid);
+    if (barriers) {
+      std::string failure = run_block_as_fibers(block, body);
+      if (!failure.empty()) return failure;
+      continue;
+    }
+    for (unsigned t = 0; t < threads; t++) {
+      threadIdx = coordinates(t, block);
+      body();
+    }
+  }
   return "";
 }
 
