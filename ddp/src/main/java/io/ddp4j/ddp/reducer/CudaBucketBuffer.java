@@ -1,7 +1,6 @@
 package io.ddp4j.ddp.reducer;
 
 import io.ddp4j.ddp.pg.DeviceBuffer;
-import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.Work;
@@ -11,7 +10,6 @@ import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.backend.Backends;
 import io.ddp4j.tensor.backend.cuda.CudaBackend;
-import io.ddp4j.tensor.memory.CpuStorage;
 import io.ddp4j.tensor.memory.DeviceStorage;
 
 import java.util.function.Function;
@@ -43,22 +41,20 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
     // does not order with that, so it is made current around the call.
     @Override
     public Work allReduce(ProcessGroup group, ReduceOp op) {
-        if (!group.takesDeviceBuffers()) return staged(host -> group.allReduce(host, op));
+        if (!group.takesDeviceBuffers()) return staged(host -> host.allReduce(group, op));
         try (var s = CurrentStream.use(computeStream)) {
             return group.allReduce(buffer, op);
         }
     }
 
     /** The host copy of this bucket, made when first needed and kept (a bucket is reduced every step). */
-    private Tensor hostCopy;
+    private CpuBucketBuffer hostCopy;
 
-    private synchronized Work staged(Function<HostBuffer, Work> collective) {
-        if (hostCopy == null) hostCopy = Tensor.zeros(flat.dtype(), Device.CPU, (int) flat.numel()).keep();
-        hostCopy.copyFrom(flat); // a read: waits for the backward kernels that wrote the gradients
-        HostBuffer host = new HostBuffer(((CpuStorage) hostCopy.storage()).segment().asSlice(0, flat.numel() * flat.dtype().byteSize()),
-                flat.dtype(), flat.numel());
-        Tensor source = hostCopy;
-        return new HostStagedWork(collective.apply(host), () -> flat.copyFrom(source));
+    private synchronized Work staged(Function<CpuBucketBuffer, Work> collective) {
+        if (hostCopy == null) hostCopy = new CpuBucketBuffer(flat.dtype(), flat.numel());
+        Tensor host = hostCopy.flat();
+        host.copyFrom(flat); // a read: waits for the backward kernels that wrote the gradients
+        return new HostStagedWork(collective.apply(hostCopy), () -> flat.copyFrom(host));
     }
 
     @Override
@@ -80,7 +76,7 @@ final class CudaBucketBuffer extends FlatBucketBuffer {
 
     @Override
     public Work broadcast(ProcessGroup group, int root) {
-        if (!group.takesDeviceBuffers()) return staged(host -> group.broadcast(host, root));
+        if (!group.takesDeviceBuffers()) return staged(host -> host.broadcast(group, root));
         try (var s = CurrentStream.use(computeStream)) {
             return group.broadcast(buffer, root);
         }

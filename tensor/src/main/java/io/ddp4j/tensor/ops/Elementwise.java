@@ -249,13 +249,42 @@ public final class Elementwise {
 
     public static Tensor copyInto(Tensor dst, Tensor src) {
         Checks.open("copyFrom", dst, src);
-        if (!src.device().equals(dst.device())) { // across devices, as PyTorch's copy_: the source moved first
-            try (GradMode.Guard g = GradMode.noGrad(); Tensor moved = src.to(dst.device()).keep()) {
-                return copyInto(dst, moved);
+        if (!src.device().equals(dst.device())) { // across devices, as PyTorch's copy_
+            writable("copyFrom", dst); // here: under noGrad below it would not refuse a leaf that requires grad
+            try (GradMode.Guard g = GradMode.noGrad()) {
+                if (copyBetweenHostAndDevice(dst, src)) return dst;
+                try (Tensor moved = src.to(dst.device()).keep()) {
+                    return copyInto(dst, moved); // the source moved first (broadcast, dtype change, GPU to GPU)
+                }
             }
         }
         TensorData d = writable("copyFrom", dst);
         Backends.forDevice(dst.device()).copy(broadcastInto("copyFrom", dst, src), d);
         return dst;
+    }
+
+    /**
+     * One copy between host and device when the two have the same dtype and shape: the device
+     * backend reads or writes the CPU side's dense bytes directly (no staging tensor on the other
+     * device). False when that does not apply, or when the CPU destination is not dense.
+     */
+    private static boolean copyBetweenHostAndDevice(Tensor dst, Tensor src) {
+        if (dst.dtype() != src.dtype() || !Arrays.equals(dst.shape(), src.shape())) return false;
+        if (dst.device().isCpu()) {
+            if (!dst.isContiguous()) return false;
+            TensorData from = src.data("copyFrom");
+            writable("copyFrom", dst);
+            Backends.forDevice(src.device()).toHost(from, Transfer.hostSegment(dst));
+            return true;
+        }
+        if (!src.device().isCpu()) return false;
+        TensorData to = writable("copyFrom", dst);
+        Tensor dense = src.contiguous();
+        try {
+            Backends.forDevice(dst.device()).fromHost(Transfer.hostSegment(dense), to);
+        } finally {
+            if (dense != src) dense.close();
+        }
+        return true;
     }
 }

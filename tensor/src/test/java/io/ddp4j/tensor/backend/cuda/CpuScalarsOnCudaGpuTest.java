@@ -74,6 +74,15 @@ class CpuScalarsOnCudaGpuTest {
     }
 
     @Test
+    void copyFromAcrossDevicesRefusesALeafThatRequiresGradAsOnOneDevice() {
+        Tensor leaf = Tensor.zeros(DType.F32, CUDA, 3).setRequiresGrad(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> leaf.copyFrom(Tensor.ones(3)));
+        assertTrue(e.getMessage().contains("requires grad"), e.getMessage());
+        Tensor cpuLeaf = Tensor.zeros(3).setRequiresGrad(true);
+        assertThrows(IllegalStateException.class, () -> cpuLeaf.copyFrom(Tensor.ones(DType.F32, CUDA, 3)));
+    }
+
+    @Test
     void aCpuScalarThatRequiresGradGetsItsGradientOnTheCpu() {
         Tensor x = Tensor.fromArray(new float[]{1, 2, 3}, 3).to(CUDA);
         Tensor w = Tensor.scalar(2, DType.F32).setRequiresGrad(true);
