@@ -296,6 +296,13 @@ bool is_device_range(const void* ptr, size_t bytes) {
   return reinterpret_cast<uintptr_t>(ptr) + bytes <= start + a.bytes;
 }
 
+int device_of(const void* ptr) {
+  uintptr_t start;
+  Allocation a;
+  if (!find_allocation(ptr, &start, &a) || a.kind != Kind::Device) return -1;
+  return a.device;
+}
+
 }  // namespace ddp4j_emu
 
 namespace {
