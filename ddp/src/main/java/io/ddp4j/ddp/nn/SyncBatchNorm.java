@@ -1,19 +1,13 @@
 package io.ddp4j.ddp.nn;
 
-import io.ddp4j.ddp.pg.DeviceBuffer;
-import io.ddp4j.ddp.pg.HostBuffer;
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.ReduceOp;
-import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
+import io.ddp4j.ddp.pg.TensorAllReduce;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.autograd.GradMode;
-import io.ddp4j.tensor.backend.Backends;
-import io.ddp4j.tensor.backend.cuda.CudaBackend;
-import io.ddp4j.tensor.memory.CpuStorage;
-import io.ddp4j.tensor.memory.DeviceStorage;
 import io.ddp4j.tensor.nn.BatchNorm;
 import io.ddp4j.tensor.nn.Functional;
 import io.ddp4j.tensor.nn.Module;
@@ -161,38 +155,9 @@ public final class SyncBatchNorm extends BatchNorm {
         }, t);
     }
 
-    /**
-     * All-reduces a contiguous tensor in place: host memory over a host group; CUDA memory over
-     * nccl, enqueued after the device's compute stream (the kernels that wrote it), then waited for,
-     * or over a host group through a host copy.
-     */
+    /** All-reduces a contiguous tensor in place, over any backend, wherever it lives. */
     private static void sumInPlace(Tensor contiguous, ProcessGroup group) {
-        long offsetBytes = contiguous.offset() * contiguous.dtype().byteSize();
-        long bytes = contiguous.numel() * contiguous.dtype().byteSize();
-        if (contiguous.storage() instanceof CpuStorage cpu) {
-            group.allReduce(new HostBuffer(cpu.segment().asSlice(offsetBytes, bytes), contiguous.dtype(), contiguous.numel()), ReduceOp.SUM).await();
-        } else if (contiguous.storage() instanceof DeviceStorage dev && group.takesDeviceBuffers()) {
-            DeviceBuffer d = new DeviceBuffer(dev.address() + offsetBytes, contiguous.dtype(), contiguous.numel(), contiguous.device().index());
-            long computeStream = ((CudaBackend) Backends.forDevice(contiguous.device())).computeStream();
-            if (group instanceof NcclProcessGroup nccl) {
-                nccl.allReduce(d, ReduceOp.SUM, computeStream).await();
-            } else {
-                // a wrapped nccl group orders after the current stream: make it the compute stream
-                // that wrote the statistics (the local group runs on that stream anyway)
-                try (var s = io.ddp4j.ddp.pg.nccl.CurrentStream.use(computeStream)) {
-                    group.allReduce(d, ReduceOp.SUM).await();
-                }
-            }
-        } else if (contiguous.storage() instanceof DeviceStorage) {
-            // CUDA statistics over a group of host memory (tcp, mpi): through a host copy, as gloo does
-            try (Tensor host = contiguous.to(Device.CPU).keep()) {
-                sumInPlace(host, group);
-                contiguous.copyFrom(host);
-            }
-        } else {
-            throw new UnsupportedOperationException("SyncBatchNorm: statistics on " + contiguous.device() + " need a process group that reduces "
-                    + "host memory (tcp, mpi, local), but the group is " + group.backend());
-        }
+        TensorAllReduce.inPlace(contiguous, group, ReduceOp.SUM);
     }
 
     public ProcessGroup group() {

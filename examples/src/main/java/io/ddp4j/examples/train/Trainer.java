@@ -5,14 +5,17 @@ import io.ddp4j.ddp.InitOptions;
 import io.ddp4j.ddp.parallel.DataParallel;
 import io.ddp4j.ddp.parallel.DdpOptions;
 import io.ddp4j.ddp.parallel.DistributedDataParallel;
-import io.ddp4j.ddp.pg.HostBuffer;
+import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.ddp.pg.ReduceOp;
+import io.ddp4j.ddp.pg.TensorAllReduce;
+import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.ddp.reducer.ReducerStats;
 import io.ddp4j.examples.report.EpochMetrics;
 import io.ddp4j.examples.report.LossAccuracyPlot;
 import io.ddp4j.examples.report.MetricsWriter;
 import io.ddp4j.examples.report.ProgressBar;
 import io.ddp4j.tensor.DType;
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
@@ -27,7 +30,6 @@ import io.ddp4j.tensor.optim.AdamW;
 import io.ddp4j.tensor.optim.Optimizer;
 import io.ddp4j.tensor.optim.SGD;
 import java.io.PrintStream;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -87,8 +89,8 @@ public final class Trainer {
         return train(Optional.empty());
     }
 
-    private StepEngine engine(Optional<Distributed> dist) {
-        Module model = model(config.model(), new Generator(config.seed())).to(config.device());
+    private StepEngine engine(Optional<Distributed> dist, Device device) {
+        Module model = model(config.model(), new Generator(config.seed())).to(device);
         if (dist.isPresent()) {
             var ddp = DistributedDataParallel.wrap(model, dist.get().group(), DdpOptions.defaults());
             return new StepEngine.Ddp(ddp, optimizer(config, model.parameters()), config.dtype());
@@ -96,10 +98,37 @@ public final class Trainer {
         int replicas = config.parallel().mode().equals("dp") ? config.parallel().nproc() : 1;
         if (replicas > 1) {
             // every replica starts from the same seed, so they begin equal before DataParallel copies replica 0 anyway
-            var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())).to(config.device()), replicas);
+            var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())), replicaDevices(device, replicas),
+                    DdpOptions.defaults());
             return new StepEngine.Replicas(dp, dp.optimizer(params -> optimizer(config, params)));
         }
         return new StepEngine.Single(model, optimizer(config, model.parameters()), config.dtype());
+    }
+
+    /**
+     * The device this process trains on. A rank of a launched CUDA job trains on its own GPU, as
+     * torchrun scripts pick {@code cuda:LOCAL_RANK}: the nccl group's device (DDP4J_DEVICE, else
+     * LOCAL_RANK), or for a host backend LOCAL_RANK modulo the GPUs there are (ranks share GPUs
+     * when there are fewer, which only host backends allow).
+     */
+    private Device runDevice(Optional<Distributed> dist) {
+        Device configured = config.device();
+        if (dist.isEmpty() || !configured.isCuda()) return configured;
+        if (dist.get().group() instanceof NcclProcessGroup nccl) return Device.cuda(nccl.device());
+        int gpus = Cudart.cudaGetDeviceCount();
+        return Device.cuda(Math.max(dist.get().localRank(), 0) % gpus);
+    }
+
+    /**
+     * DataParallel's devices, as PyTorch's default device_ids: one GPU per replica from the
+     * configured one on, when there are that many; otherwise every replica shares the configured
+     * device (the CPU, or one GPU).
+     */
+    static List<Device> replicaDevices(Device configured, int replicas) {
+        if (configured.isCuda() && configured.index() + replicas <= Cudart.cudaGetDeviceCount()) {
+            return java.util.stream.IntStream.range(0, replicas).mapToObj(i -> Device.cuda(configured.index() + i)).toList();
+        }
+        return java.util.Collections.nCopies(replicas, configured);
     }
 
     private TrainResult train(Optional<Distributed> dist) {
@@ -109,9 +138,10 @@ public final class Trainer {
         List<EpochMetrics> history = new ArrayList<>();
         Optional<ReducerStats> stats;
         var trainSampler = dist.isPresent() ? new DistributedSampler(data.train.size(), world, rank, true, config.seed(), false) : null;
-        try (StepEngine engine = engine(dist);
-             DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler, config.device());
-             DataLoader test = data.testLoader(1000, config.workers(), rank, world, config.device())) {
+        Device device = runDevice(dist);
+        try (StepEngine engine = engine(dist, device);
+             DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler, device);
+             DataLoader test = data.testLoader(1000, config.workers(), rank, world, device)) {
             int firstEpoch = 1;
             if (config.resume()) {
                 Checkpoint.Saved saved = Checkpoint.restore(config.checkpoint().orElseThrow(), engine.model(), engine.optimizer(), config);
@@ -137,7 +167,7 @@ public final class Trainer {
                 }
                 double trainSeconds = seconds(start);
                 double[] eval = evaluate(engine.model(), test, dist, config.dtype());
-                double trainLoss = allReduceMean(dist, lossSum / seen);
+                double trainLoss = allReduceMean(dist, lossSum / seen, engine.model());
                 EpochMetrics m = new EpochMetrics(epoch, trainLoss, eval[0], eval[1], seen / trainSeconds, trainSeconds);
                 history.add(m);
                 bar.finishEpoch(epoch, seen, m.samplesPerSecond(), m.trainLoss(), String.format(Locale.ROOT,
@@ -149,8 +179,11 @@ public final class Trainer {
         }
         if (history.isEmpty()) throw new IllegalStateException("nothing to train: the checkpoint is already at epoch " + config.epochs());
         var p = config.parallel();
+        String deviceDescription = dist.isEmpty() && p.mode().equals("dp") && p.nproc() > 1
+                ? String.join(",", replicaDevices(device, p.nproc()).stream().distinct().map(Device::toString).toList())
+                : device.toString();
         String backend = world > 1 ? p.backend() : p.mode().equals("dp") && p.nproc() > 1 ? "local" : "none";
-        return new TrainResult(history, config.device().toString(), Math.max(world, p.mode().equals("dp") ? p.nproc() : 1),
+        return new TrainResult(history, deviceDescription, Math.max(world, p.mode().equals("dp") ? p.nproc() : 1),
                 backend, p.mode(), stats.map(ReducerStats::hiddenFraction));
     }
 
@@ -173,19 +206,25 @@ public final class Trainer {
                 }
             }
         }
-        if (dist.isPresent()) {
-            HostBuffer b = HostBuffer.of(sums);
-            dist.get().group().allReduce(b, ReduceOp.SUM).await();
-            for (int i = 0; i < 3; i++) sums[i] = b.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, i);
-        }
+        if (dist.isPresent()) sums = allReduce(dist.get(), sums, ReduceOp.SUM, model);
         return new double[] {sums[0] / sums[2], sums[1] / sums[2]};
     }
 
-    private static double allReduceMean(Optional<Distributed> dist, double value) {
-        if (dist.isEmpty()) return value;
-        HostBuffer b = HostBuffer.of(value);
-        dist.get().group().allReduce(b, ReduceOp.AVG).await();
-        return b.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, 0);
+    private static double allReduceMean(Optional<Distributed> dist, double value, Module model) {
+        return dist.isEmpty() ? value : allReduce(dist.get(), new double[] {value}, ReduceOp.AVG, model)[0];
+    }
+
+    /**
+     * Values reduced over every rank, on the model's device: an nccl group reduces only device
+     * memory, as PyTorch's all_reduce wants CUDA tensors with nccl.
+     */
+    private static double[] allReduce(Distributed dist, double[] values, ReduceOp op, Module model) {
+        Device on = model.parameters().isEmpty() ? Device.CPU : model.parameters().getFirst().device();
+        try (Scope s = Scope.open()) {
+            Tensor t = Tensor.fromArray(values, values.length).to(on);
+            TensorAllReduce.inPlace(t, dist.group(), op);
+            return t.to(Device.CPU).toDoubleArray();
+        }
     }
 
     /** metrics.json, metrics.csv and loss_accuracy.png, rewritten after every epoch. */
