@@ -224,6 +224,17 @@ const char* kind_name(int kind) {
   return names[kind];
 }
 
+// A call as a mismatch report names it, e.g. "reduce(1000 x float32, sum, root 1)".
+std::string describe(int kind, uint64_t count, int type, int op, int root) {
+  char text[160];
+  bool reducing = kind == AllReduce || kind == Reduce || kind == ReduceScatter, rooted = kind == Broadcast || kind == Reduce;
+  int n = std::snprintf(text, sizeof text, "%s(%llu x %s", kind_name(kind), static_cast<unsigned long long>(count), type_name(type));
+  if (reducing) n += std::snprintf(text + n, sizeof text - n, ", %s", op_name(op));
+  if (rooted) n += std::snprintf(text + n, sizeof text - n, ", root %d", root);
+  std::snprintf(text + n, sizeof text - n, ")");
+  return text;
+}
+
 // What a rank says it is calling, compared across ranks at every collective's first step.
 struct Descriptor {
   int32_t kind, type, op, root;
@@ -347,22 +358,25 @@ struct CommState {
     return ncclRemoteError;
   }
 
-  // All ranks meet; false when the communicator or a peer broke while waiting.
+  // All ranks meet; false when the communicator or a peer broke before all had arrived. A peer
+  // that breaks just after the meeting (e.g. it saw the calls disagree) does not undo it: this
+  // rank goes on to see the same thing for itself.
   bool barrier() {
     Shared* s = shared;
+    if (broken()) return false;
     uint32_t gen = s->generation.load(std::memory_order_acquire);
     if (s->arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<uint32_t>(ranks)) {
       s->arrived.store(0, std::memory_order_relaxed);
       s->generation.fetch_add(1, std::memory_order_release);
       futex_wake(&s->generation);
-      return !broken();
+      return true;
     }
     for (int spin = 0; s->generation.load(std::memory_order_acquire) == gen; spin++) {
       if (broken()) return false;
       if (spin < 64) std::this_thread::yield();
       else futex_wait(&s->generation, gen, 10'000'000);
     }
-    return !broken();
+    return true;
   }
 
   char* slot(int q) { return slots + static_cast<size_t>(q) * kSlotBytes; }
@@ -541,11 +555,10 @@ ncclResult_t run_collective(CommState& c, const Task& t) {
         bool rooted = t.kind == Broadcast || t.kind == Reduce, reducing = t.kind != Broadcast && t.kind != AllGather;
         if (a.kind != t.kind || a.type != t.type || a.count != t.count || (rooted && a.root != t.root) || (reducing && a.op != t.op)) {
           warn(ncclInvalidUsage,
-               "collective #%llu of communicator %s: rank %d called %s(%llu x %s, %s, root %d) but rank %d called %s(%llu x %s, %s, root %d); "
-               "every rank must issue the same collectives in the same order",
-               static_cast<unsigned long long>(sequence), c.name.c_str(), r, kind_name(t.kind), static_cast<unsigned long long>(t.count),
-               type_name(t.type), op_name(t.op), t.root, q, kind_name(a.kind), static_cast<unsigned long long>(a.count), type_name(a.type),
-               op_name(a.op), a.root);
+               "collective #%llu of communicator %s: rank %d called %s but rank %d called %s; every rank must issue the same collectives "
+               "in the same order",
+               static_cast<unsigned long long>(sequence), c.name.c_str(), r, describe(t.kind, t.count, t.type, t.op, t.root).c_str(), q,
+               describe(a.kind, a.count, a.type, a.op, a.root).c_str());
           c.break_with(ncclInvalidUsage);
           return ncclInvalidUsage;
         }

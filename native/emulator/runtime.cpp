@@ -242,10 +242,12 @@ std::vector<CUstream_st*> snapshot_streams() {
   return streams();
 }
 
-// What the legacy default stream does before its own work: wait for every blocking stream.
+// What the legacy default stream (one per device: the calling thread's current one) does before
+// its own work: wait for every blocking stream of that device. Other devices' streams are not
+// waited for, as on a GPU: a rank's collective blocked on its peer must not block the peer's thread.
 void wait_for_blocking_streams() {
   for (CUstream_st* s : snapshot_streams())
-    if ((s->flags & cudaStreamNonBlocking) == 0 && s->capture == nullptr) s->drain();
+    if (s->device == current_device && (s->flags & cudaStreamNonBlocking) == 0 && s->capture == nullptr) s->drain();
 }
 
 bool any_capture_forbids_sync() {
@@ -312,9 +314,11 @@ using ddp4j_emu::fail;
 
 bool capturing(cudaStream_t s) { return !is_legacy(s) && s->capture != nullptr; }
 
-cudaError_t synchronize_all() {
+// Waits for all work on one device's streams (cudaDeviceSynchronize and the implicit
+// synchronisation of cudaFree).
+cudaError_t synchronize_device(int device) {
   for (CUstream_st* s : snapshot_streams())
-    if (s->capture == nullptr) s->drain();
+    if (s->device == device && s->capture == nullptr) s->drain();
   return sticky_error();
 }
 
@@ -519,7 +523,7 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
 
 cudaError_t cudaDeviceSynchronize(void) {
   if (any_capture_forbids_sync()) return status(cudaErrorStreamCaptureUnsupported);
-  return status(synchronize_all());
+  return status(synchronize_device(current_device));
 }
 
 cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
@@ -546,7 +550,8 @@ cudaError_t cudaMalloc(void** ptr, size_t size) {
 cudaError_t cudaFree(void* ptr) {
   if (ptr == nullptr) return cudaSuccess;
   if (any_capture_forbids_sync()) return status(cudaErrorStreamCaptureUnsupported);
-  synchronize_all();  // cudaFree waits for the device, so nothing still running reads freed memory
+  // cudaFree waits for the memory's device, so nothing still running there reads freed memory
+  synchronize_device(ddp4j_emu::device_of(ptr) >= 0 ? ddp4j_emu::device_of(ptr) : current_device);
   return status(release(ptr, Kind::Device));
 }
 
@@ -583,7 +588,7 @@ cudaError_t cudaHostAlloc(void** ptr, size_t size, unsigned int flags) {
 
 cudaError_t cudaFreeHost(void* ptr) {
   if (ptr == nullptr) return cudaSuccess;
-  synchronize_all();
+  synchronize_device(current_device);
   return status(release(ptr, Kind::Pinned));
 }
 

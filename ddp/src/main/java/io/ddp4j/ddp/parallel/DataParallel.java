@@ -201,47 +201,42 @@ public final class DataParallel implements AutoCloseable {
         if (target.size(0) != total) throw new IllegalArgumentException("DataParallel: input has " + total + " rows but target has " + target.size(0));
         int[][] chunks = chunks(total);
         boolean grad = GradMode.isEnabled();
-        List<Object[]> parts = onEach(i -> {
-            int from = chunks[i][0], n = chunks[i][1];
-            try (GradMode.Guard g = grad ? GradMode.enableGrad() : GradMode.noGrad();
-                 Rows x = rows(input, i, from, n); Rows y = rows(target, i, from, n)) {
-                Tensor out = ddps.get(i).forward(x.tensor());
-                Tensor l = loss.apply(out, y.tensor());
-                double value = l.item();
-                double weight = (double) n * replicas.size() / total;
-                if (grad) (weight == 1 ? l : l.mul(weight)).backward();
-                return new Object[]{gatherable(out), value * n / total};
-            }
-        });
+        List<Object[]> parts;
+        try (Scattered x = scatter(input, chunks); Scattered y = scatter(target, chunks)) {
+            parts = onEach(i -> {
+                int n = chunks[i][1];
+                try (GradMode.Guard g = grad ? GradMode.enableGrad() : GradMode.noGrad()) {
+                    Tensor out = ddps.get(i).forward(x.of(i));
+                    Tensor l = loss.apply(out, y.of(i));
+                    double value = l.item();
+                    double weight = (double) n * replicas.size() / total;
+                    if (grad) (weight == 1 ? l : l.mul(weight)).backward();
+                    return new Object[]{out.detach(), value * n / total};
+                }
+            });
+        }
         List<Tensor> outs = new ArrayList<>();
         double lossValue = 0;
         for (Object[] p : parts) {
             outs.add((Tensor) p[0]);
             lossValue += (double) p[1];
         }
-        Tensor gathered;
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            gathered = outs.size() == 1 ? outs.getFirst().contiguous() : Functional.cat(outs, 0);
-        }
-        if (gathered != outs.getFirst()) outs.forEach(Tensor::close);
-        return new StepResult(gathered, lossValue);
+        return new StepResult(gather(outs), lossValue);
     }
 
     /** Forward only (no reduction prepared; run it under noGrad for inference): scatter, run, gather. */
     public Tensor forward(Tensor input) {
         checkOpen();
-        int total = input.size(0);
-        int[][] chunks = chunks(total);
-        List<Tensor> outs = onEach(i -> {
-            try (GradMode.Guard g = GradMode.noGrad(); Rows x = rows(input, i, chunks[i][0], chunks[i][1])) {
-                return gatherable(replicas.get(i).forward(x.tensor()));
-            }
-        });
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            Tensor out = Functional.cat(outs, 0);
-            outs.forEach(Tensor::close);
-            return out;
+        int[][] chunks = chunks(input.size(0));
+        List<Tensor> outs;
+        try (Scattered x = scatter(input, chunks)) {
+            outs = onEach(i -> {
+                try (GradMode.Guard g = GradMode.noGrad()) {
+                    return replicas.get(i).forward(x.of(i)).detach();
+                }
+            });
         }
+        return gather(outs);
     }
 
     /** Gradient accumulation on every replica: see {@link DistributedDataParallel#noSync()}. */
@@ -296,30 +291,67 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
-    /** A replica's rows of a batch, copied to its device when the batch is elsewhere (the copy is freed after the step). */
-    private record Rows(Tensor tensor, boolean copied) implements AutoCloseable {
+    /**
+     * Each replica's rows of a batch on its device, copied there when the batch is elsewhere (the
+     * copies are freed on close). Made on the calling thread before any replica runs, as PyTorch
+     * scatters before its replicas start: a copy out of a GPU waits for that GPU's stream, and once
+     * a replica there has queued its backward, that stream waits for every replica's gradients,
+     * so a copy made from another replica's thread could wait for that very replica.
+     */
+    private record Scattered(List<Tensor> rows, List<Boolean> copied) implements AutoCloseable {
+        Tensor of(int replica) {
+            return rows.get(replica);
+        }
+
         @Override
         public void close() {
-            if (copied) tensor.close();
+            for (int i = 0; i < rows.size(); i++) if (copied.get(i)) rows.get(i).close();
         }
     }
 
-    private Rows rows(Tensor batch, int replica, int from, int n) {
-        Tensor rows = batch.narrow(0, from, n);
-        Device device = devices.get(replica);
-        if (rows.device().equals(device)) return new Rows(rows, false);
-        try (rows) {
-            return new Rows(rows.to(device), true);
+    private Scattered scatter(Tensor batch, int[][] chunks) {
+        List<Tensor> rows = new ArrayList<>();
+        List<Boolean> copied = new ArrayList<>();
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            for (int i = 0; i < chunks.length; i++) {
+                Tensor part = batch.narrow(0, chunks[i][0], chunks[i][1]);
+                Device device = devices.get(i);
+                boolean copy = !part.device().equals(device);
+                if (copy) {
+                    try (part) {
+                        rows.add(part.to(device).keep());
+                    }
+                } else {
+                    rows.add(part);
+                }
+                copied.add(copy);
+            }
+        } catch (RuntimeException e) {
+            new Scattered(rows, copied).close();
+            throw e;
         }
+        return new Scattered(rows, copied);
     }
 
-    /** A replica's output, detached, on the first replica's device (where the outputs are gathered). */
-    private Tensor gatherable(Tensor out) {
-        Tensor kept = out.detach();
+    /**
+     * The replicas' outputs concatenated on the first replica's device, after every replica has
+     * finished (on the calling thread, as PyTorch gathers); the parts are freed.
+     */
+    private Tensor gather(List<Tensor> outs) {
         Device first = devices.getFirst();
-        if (kept.device().equals(first)) return kept;
-        try (kept) {
-            return kept.to(first);
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            List<Tensor> here = new ArrayList<>();
+            for (Tensor out : outs) {
+                if (out.device().equals(first)) {
+                    here.add(out);
+                } else {
+                    here.add(out.to(first));
+                    out.close();
+                }
+            }
+            Tensor gathered = here.size() == 1 ? here.getFirst().contiguous() : Functional.cat(here, 0);
+            if (gathered != here.getFirst()) here.forEach(Tensor::close);
+            return gathered;
         }
     }
 

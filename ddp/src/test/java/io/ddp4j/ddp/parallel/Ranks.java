@@ -2,6 +2,7 @@ package io.ddp4j.ddp.parallel;
 
 import io.ddp4j.ddp.pg.ProcessGroup;
 import io.ddp4j.ddp.pg.local.LocalProcessGroup;
+import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
 import io.ddp4j.ddp.pg.tcp.TcpOptions;
 import io.ddp4j.ddp.pg.tcp.TcpProcessGroup;
 import io.ddp4j.ddp.store.PrefixStore;
@@ -11,6 +12,7 @@ import io.ddp4j.ddp.store.TCPStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,7 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-/** Runs one body per rank on its own thread, over an in-process group or a tcp group on loopback. */
+/** Runs one body per rank on its own thread, over an in-process group, a tcp group on loopback, or nccl with a GPU per rank. */
 final class Ranks {
     interface Body<T> {
         T run(int rank, ProcessGroup pg) throws Exception;
@@ -49,6 +51,23 @@ final class Ranks {
                     pg.close();
                     return null;
                 });
+                for (Store s : clients) s.close();
+            }
+        }
+    }
+
+    /** n ranks over nccl, rank r on cuda:r (one GPU per rank, as NCCL requires). */
+    static <T> List<T> nccl(int n, Duration timeout, Body<T> body) throws Exception {
+        try (TCPStore host = TCPStore.host(null, 0, Duration.ofSeconds(20), null)) {
+            List<Store> clients = new ArrayList<>();
+            for (int r = 0; r < n; r++) clients.add(TCPStore.connect("127.0.0.1", host.port(), Duration.ofSeconds(20), null));
+            List<Integer> ranks = IntStream.range(0, n).boxed().toList();
+            List<ProcessGroup> groups = run(n, null, (r, ignored) -> NcclProcessGroup.create(new PrefixStore("pg", clients.get(r)), r, n, ranks,
+                    "test", timeout, Map.of(NcclProcessGroup.DEVICE_ENV, Integer.toString(r))));
+            try {
+                return run(n, groups, body);
+            } finally {
+                for (ProcessGroup pg : groups) pg.close();
                 for (Store s : clients) s.close();
             }
         }

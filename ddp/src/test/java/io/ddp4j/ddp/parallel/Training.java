@@ -92,12 +92,18 @@ final class Training {
      */
     static void trainLikeTheReference(DataParallel dp, Map<String, float[]> want, double tolerance, int steps, int batch, double lr,
                                       Consumer<Tensor> eachOutput) {
+        trainLikeTheReference(dp, want, tolerance, steps, batch, lr, io.ddp4j.tensor.Device.CPU, eachOutput);
+    }
+
+    /** As above, with every batch starting on {@code batchOn}. */
+    static void trainLikeTheReference(DataParallel dp, Map<String, float[]> want, double tolerance, int steps, int batch, double lr,
+                                      io.ddp4j.tensor.Device batchOn, Consumer<Tensor> eachOutput) {
         try (var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
             CrossEntropyLoss loss = new CrossEntropyLoss();
             for (int s = 0; s < steps; s++) {
                 try (Scope scope = Scope.open()) {
                     opt.zeroGrad();
-                    var r = dp.step(inputs(1, s, batch), targets(1, s, batch), loss::forward);
+                    var r = dp.step(inputs(1, s, batch).to(batchOn), targets(1, s, batch).to(batchOn), loss::forward);
                     assertEquals(batch, r.output().size(0));
                     eachOutput.accept(r.output());
                     opt.step();

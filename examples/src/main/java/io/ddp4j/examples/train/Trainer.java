@@ -179,10 +179,11 @@ public final class Trainer {
         }
         if (history.isEmpty()) throw new IllegalStateException("nothing to train: the checkpoint is already at epoch " + config.epochs());
         var p = config.parallel();
-        String deviceDescription = dist.isEmpty() && p.mode().equals("dp") && p.nproc() > 1
-                ? String.join(",", replicaDevices(device, p.nproc()).stream().distinct().map(Device::toString).toList())
-                : device.toString();
-        String backend = world > 1 ? p.backend() : p.mode().equals("dp") && p.nproc() > 1 ? "local" : "none";
+        boolean replicated = dist.isEmpty() && p.mode().equals("dp") && p.nproc() > 1;
+        List<Device> replicaDevices = replicated ? replicaDevices(device, p.nproc()).stream().distinct().toList() : List.of(device);
+        String deviceDescription = String.join(",", replicaDevices.stream().map(Device::toString).toList());
+        // DataParallel reduces over NCCL when its replicas are on different GPUs, else in memory
+        String backend = world > 1 ? p.backend() : replicated ? (replicaDevices.size() > 1 ? "nccl" : "local") : "none";
         return new TrainResult(history, deviceDescription, Math.max(world, p.mode().equals("dp") ? p.nproc() : 1),
                 backend, p.mode(), stats.map(ReducerStats::hiddenFraction));
     }
