@@ -857,6 +857,8 @@ DDP4J_NCCL_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks,
   return init_rank(comm, nranks, id, rank, blocking, name, -1);
 }
 
+DDP4J_NCCL_API ncclResult_t ncclCommAbort(ncclComm_t comm);
+
 DDP4J_NCCL_API ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* devlist) {
   if (comms == nullptr || ndev < 1) return warn(ncclInvalidArgument, "ncclCommInitAll: %d devices", ndev);
   ncclUniqueId id;
@@ -864,13 +866,24 @@ DDP4J_NCCL_API ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const i
   int depth = group.depth;
   group.depth = 1;  // every rank joins at once, as inside a group
   ncclResult_t r = ncclSuccess;
-  for (int i = 0; i < ndev && r == ncclSuccess; i++) r = init_rank(&comms[i], ndev, id, i, true, nullptr, devlist == nullptr ? i : devlist[i]);
+  int made = 0;
+  for (; made < ndev && r == ncclSuccess; made++) {
+    comms[made] = nullptr;
+    r = init_rank(&comms[made], ndev, id, made, true, nullptr, devlist == nullptr ? made : devlist[made]);
+  }
   group.depth = depth;
   std::vector<std::shared_ptr<CommState>> inits = std::move(group.inits);
   group.inits.clear();
   for (auto& c : inits) {
-    if (r != ncclSuccess) c->break_with(r);
+    if (r != ncclSuccess) c->aborted.store(true);  // a device was refused: the others stop waiting for it
     if (!wait_while_in_progress(*c) && r == ncclSuccess) r = c->async.load();
+  }
+  if (r != ncclSuccess) {
+    // nothing of a failed ncclCommInitAll survives, as in NCCL
+    for (int i = 0; i < made; i++) {
+      if (lookup(comms[i])) ncclCommAbort(comms[i]);
+      comms[i] = nullptr;
+    }
   }
   return r;
 }

@@ -207,6 +207,14 @@ class NcclTwoRanksGpuTest {
         }
     }
 
+    /** ncclCommInitAll checks its device list first: a device that does not exist is ncclInvalidArgument, and nothing waits for it. */
+    @Test
+    void initAllRefusesADeviceThatDoesNotExist() {
+        int missing = Cudart.cudaGetDeviceCount();
+        NcclException e = org.junit.jupiter.api.Assertions.assertThrows(NcclException.class, () -> NcclComm.initAll(0, missing));
+        assertEquals(Nccl.ncclInvalidArgument, e.code(), e.getMessage());
+    }
+
     /**
      * Ranks that issue different collectives hang or corrupt memory on a GPU; the emulator reports
      * it on every rank (the communicator's asynchronous error) and leaves the buffers alone.
