@@ -54,21 +54,30 @@ class NcclTwoRanksGpuTest {
      */
     private static <T> List<T> twoRanks(int[] devices, RankBody<T> body) throws Exception {
         NcclUniqueId id = Nccl.ncclGetUniqueId();
+        return onTwoThreads(rank -> {
+            Cudart.cudaSetDevice(devices[rank]);
+            long stream = Cudart.cudaStreamCreateWithPriority(Cudart.cudaStreamNonBlocking, 0);
+            try (NcclComm comm = NcclComm.initRank(2, id, rank)) {
+                return body.run(rank, comm, stream);
+            } finally {
+                Cudart.cudaStreamSynchronize(stream);
+                Cudart.cudaStreamDestroy(stream);
+            }
+        });
+    }
+
+    interface PerRank<T> {
+        T run(int rank) throws Exception;
+    }
+
+    /** {@code body} for ranks 0 and 1 on two threads at once (a communicator's init blocks until both call it). */
+    private static <T> List<T> onTwoThreads(PerRank<T> body) throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> Thread.ofPlatform().daemon().unstarted(r));
         try {
             List<Future<T>> futures = new ArrayList<>();
             for (int r = 0; r < 2; r++) {
                 int rank = r;
-                futures.add(threads.submit(() -> {
-                    Cudart.cudaSetDevice(devices[rank]);
-                    long stream = Cudart.cudaStreamCreateWithPriority(Cudart.cudaStreamNonBlocking, 0);
-                    try (NcclComm comm = NcclComm.initRank(2, id, rank)) {
-                        return body.run(rank, comm, stream);
-                    } finally {
-                        Cudart.cudaStreamSynchronize(stream);
-                        Cudart.cudaStreamDestroy(stream);
-                    }
-                }));
+                futures.add(threads.submit(() -> body.run(rank)));
             }
             List<T> out = new ArrayList<>();
             for (Future<T> f : futures) {
@@ -182,28 +191,18 @@ class NcclTwoRanksGpuTest {
     @Test
     void twoRanksOnOneGpuAreRefusedAtInit() throws Exception {
         NcclUniqueId id = Nccl.ncclGetUniqueId();
-        ExecutorService threads = Executors.newFixedThreadPool(2, r -> Thread.ofPlatform().daemon().unstarted(r));
-        try {
-            List<Future<Throwable>> futures = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                int rank = r;
-                futures.add(threads.submit(() -> {
-                    Cudart.cudaSetDevice(0);
-                    try (NcclComm comm = NcclComm.initRank(2, id, rank)) {
-                        return null;
-                    } catch (Throwable t) {
-                        return t;
-                    }
-                }));
+        List<Throwable> failures = onTwoThreads(rank -> {
+            Cudart.cudaSetDevice(0);
+            try (NcclComm comm = NcclComm.initRank(2, id, rank)) {
+                return null;
+            } catch (Throwable t) {
+                return t;
             }
-            for (int r = 0; r < 2; r++) {
-                Throwable t = futures.get(r).get(120, TimeUnit.SECONDS);
-                NcclException e = assertInstanceOf(NcclException.class, t, "rank " + r);
-                assertEquals(Nccl.ncclInvalidUsage, e.code(), e.getMessage());
-                assertTrue(e.call().contains("rank " + r + " of 2"), e.call());
-            }
-        } finally {
-            threads.shutdownNow();
+        });
+        for (int r = 0; r < 2; r++) {
+            NcclException e = assertInstanceOf(NcclException.class, failures.get(r), "rank " + r);
+            assertEquals(Nccl.ncclInvalidUsage, e.code(), e.getMessage());
+            assertTrue(e.call().contains("rank " + r + " of 2"), e.call());
         }
     }
 

@@ -3,11 +3,7 @@ package io.ddp4j.ddp.parallel;
 import io.ddp4j.bindings.cuda.CudaAvailability;
 import io.ddp4j.ddp.nn.SyncBatchNorm;
 import io.ddp4j.tensor.Device;
-import io.ddp4j.tensor.Scope;
-import io.ddp4j.tensor.Tensor;
-import io.ddp4j.tensor.nn.CrossEntropyLoss;
 import io.ddp4j.tensor.nn.Module;
-import io.ddp4j.tensor.optim.SGD;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,18 +37,8 @@ class DdpOverHostGroupGpuTest {
             Module m = Training.model(kind, r == 0 ? 42 : 7); // rank 1 starts elsewhere: the broadcast must fix it
             if (kind.endsWith("-bn")) m = SyncBatchNorm.convert(m, pg); // whole-batch statistics, reduced over the host group
             m.to(CUDA);
-            try (var ddp = DistributedDataParallel.wrap(m, pg, DdpOptions.defaults()); var opt = new SGD(m.parameters(), SGD.options().lr(lr))) {
-                CrossEntropyLoss loss = new CrossEntropyLoss();
-                int n = batch / world;
-                for (int s = 0; s < steps; s++) {
-                    try (Scope sc = Scope.open()) {
-                        Tensor x = Training.inputs(1, s, batch).narrow(0, r * n, n).to(CUDA);
-                        Tensor y = Training.targets(1, s, batch).narrow(0, r * n, n).to(CUDA);
-                        opt.zeroGrad();
-                        loss.forward(ddp.forward(x), y).backward();
-                        opt.step();
-                    }
-                }
+            try (var ddp = DistributedDataParallel.wrap(m, pg, DdpOptions.defaults())) {
+                Training.trainShard(ddp, m, r, world, CUDA, steps, batch, lr);
             }
             return Training.snapshot(m);
         });

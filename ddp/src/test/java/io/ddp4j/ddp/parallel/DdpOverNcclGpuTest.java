@@ -6,11 +6,7 @@ import io.ddp4j.bindings.nccl.Nccl;
 import io.ddp4j.ddp.nn.SyncBatchNorm;
 import io.ddp4j.ddp.reducer.ReducerStats;
 import io.ddp4j.tensor.Device;
-import io.ddp4j.tensor.Scope;
-import io.ddp4j.tensor.Tensor;
-import io.ddp4j.tensor.nn.CrossEntropyLoss;
 import io.ddp4j.tensor.nn.Module;
-import io.ddp4j.tensor.optim.SGD;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,18 +47,8 @@ class DdpOverNcclGpuTest {
             // small buckets, so several all-reduces are in flight during one backward
             var options = DdpOptions.defaults().withBucketCaps(List.of(4_000L, 100_000L));
             ReducerStats stats;
-            try (var ddp = DistributedDataParallel.wrap(m, pg, options); var opt = new SGD(m.parameters(), SGD.options().lr(lr))) {
-                CrossEntropyLoss loss = new CrossEntropyLoss();
-                int n = batch / world;
-                for (int s = 0; s < steps; s++) {
-                    try (Scope sc = Scope.open()) {
-                        Tensor x = Training.inputs(1, s, batch).narrow(0, r * n, n).to(gpu);
-                        Tensor y = Training.targets(1, s, batch).narrow(0, r * n, n).to(gpu);
-                        opt.zeroGrad();
-                        loss.forward(ddp.forward(x), y).backward();
-                        opt.step();
-                    }
-                }
+            try (var ddp = DistributedDataParallel.wrap(m, pg, options)) {
+                Training.trainShard(ddp, m, r, world, gpu, steps, batch, lr);
                 stats = ddp.stats();
             }
             return new Rank(Training.snapshot(m), m.parameters().getFirst().device(), stats);

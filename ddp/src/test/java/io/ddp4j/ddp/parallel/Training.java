@@ -120,6 +120,28 @@ final class Training {
         assertEquals(steps, dp.stats().iterations());
     }
 
+    /**
+     * {@code steps} SGD steps of a DDP rank on its shard (rows rank*n .. rank*n+n of each batch,
+     * n = batch / world), inputs and targets moved to {@code device}: the loop the multi-rank GPU
+     * tests compare with {@link #reference}.
+     */
+    static void trainShard(DistributedDataParallel ddp, Module m, int rank, int world, io.ddp4j.tensor.Device device, int steps, int batch,
+                           double lr) {
+        try (var opt = new SGD(m.parameters(), SGD.options().lr(lr))) {
+            CrossEntropyLoss loss = new CrossEntropyLoss();
+            int n = batch / world;
+            for (int s = 0; s < steps; s++) {
+                try (Scope sc = Scope.open()) {
+                    Tensor x = inputs(1, s, batch).narrow(0, rank * n, n).to(device);
+                    Tensor y = targets(1, s, batch).narrow(0, rank * n, n).to(device);
+                    opt.zeroGrad();
+                    loss.forward(ddp.forward(x), y).backward();
+                    opt.step();
+                }
+            }
+        }
+    }
+
     static Map<String, float[]> snapshot(Module m) {
         Map<String, float[]> out = new LinkedHashMap<>();
         m.stateDict().forEach((k, t) -> out.put(k, t.to(io.ddp4j.tensor.DType.F32).toFloatArray()));
