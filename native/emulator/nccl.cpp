@@ -82,7 +82,6 @@ constexpr int kVersionCode = 22803;  // the NCCL the GPU machine has, and the he
 
 struct CommState;
 struct ncclComm {
-  uint32_t magic;
   std::shared_ptr<CommState> state;
 };
 typedef ncclComm* ncclComm_t;
@@ -219,6 +218,11 @@ constexpr auto kJoinTimeout = std::chrono::minutes(10);
 
 enum Kind : int32_t { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, Send, Recv };
 
+// Calls that combine values with an operator, and calls with a root (broadcast, reduce) or a peer (send, recv).
+bool is_reducing(int kind) { return kind == AllReduce || kind == Reduce || kind == ReduceScatter; }
+bool is_rooted(int kind) { return kind == Broadcast || kind == Reduce; }
+bool is_point_to_point(int kind) { return kind == Send || kind == Recv; }
+
 const char* kind_name(int kind) {
   static const char* names[] = {"allReduce", "broadcast", "reduce", "allGather", "reduceScatter", "send", "recv"};
   return names[kind];
@@ -227,10 +231,9 @@ const char* kind_name(int kind) {
 // A call as a mismatch report names it, e.g. "reduce(1000 x float32, sum, root 1)".
 std::string describe(int kind, uint64_t count, int type, int op, int root) {
   char text[160];
-  bool reducing = kind == AllReduce || kind == Reduce || kind == ReduceScatter, rooted = kind == Broadcast || kind == Reduce;
   int n = std::snprintf(text, sizeof text, "%s(%llu x %s", kind_name(kind), static_cast<unsigned long long>(count), type_name(type));
-  if (reducing) n += std::snprintf(text + n, sizeof text - n, ", %s", op_name(op));
-  if (rooted) n += std::snprintf(text + n, sizeof text - n, ", root %d", root);
+  if (is_reducing(kind)) n += std::snprintf(text + n, sizeof text - n, ", %s", op_name(op));
+  if (is_rooted(kind)) n += std::snprintf(text + n, sizeof text - n, ", root %d", root);
   std::snprintf(text + n, sizeof text - n, ")");
   return text;
 }
@@ -332,6 +335,9 @@ struct CommState {
 
   bool broken() const { return aborted.load() || (shared != nullptr && shared->aborted.load() != 0); }
 
+  // Ready and unbroken: its queued work may run.
+  bool healthy() const { return !broken() && async.load() == ncclSuccess; }
+
   // Marks the communicator failed (the first error sticks) and tells the peers.
   void break_with(ncclResult_t error) {
     int expected = ncclSuccess;
@@ -385,8 +391,6 @@ struct CommState {
 
 namespace {
 
-constexpr uint32_t kCommMagic = 0x4e43434c;  // "NCCL"
-
 std::mutex& registry_lock() {
   static auto* m = new std::mutex();
   return *m;
@@ -400,7 +404,7 @@ std::set<ncclComm*>& registry() {
 std::shared_ptr<CommState> lookup(ncclComm_t comm) {
   if (comm == nullptr) return nullptr;
   std::lock_guard<std::mutex> lock(registry_lock());
-  if (registry().count(comm) == 0 || comm->magic != kCommMagic) return nullptr;
+  if (registry().count(comm) == 0) return nullptr;
   return comm->state;
 }
 
@@ -493,7 +497,7 @@ bool wait_while_in_progress(CommState& c) {
 }
 
 ncclComm_t register_comm(const std::shared_ptr<CommState>& state) {
-  auto* comm = new ncclComm{kCommMagic, state};
+  auto* comm = new ncclComm{state};
   std::lock_guard<std::mutex> lock(registry_lock());
   registry().insert(comm);
   return comm;
@@ -504,7 +508,6 @@ void unregister(ncclComm_t comm) {
     std::lock_guard<std::mutex> lock(registry_lock());
     registry().erase(comm);
   }
-  comm->magic = 0;
   delete comm;
 }
 
@@ -552,8 +555,8 @@ ncclResult_t run_collective(CommState& c, const Task& t) {
     if (step == 0) {
       for (int q = 0; q < n; q++) {
         const Descriptor& a = c.shared->call[q];
-        bool rooted = t.kind == Broadcast || t.kind == Reduce, reducing = t.kind != Broadcast && t.kind != AllGather;
-        if (a.kind != t.kind || a.type != t.type || a.count != t.count || (rooted && a.root != t.root) || (reducing && a.op != t.op)) {
+        if (a.kind != t.kind || a.type != t.type || a.count != t.count || (is_rooted(t.kind) && a.root != t.root)
+            || (is_reducing(t.kind) && a.op != t.op)) {
           warn(ncclInvalidUsage,
                "collective #%llu of communicator %s: rank %d called %s but rank %d called %s; every rank must issue the same collectives "
                "in the same order",
@@ -645,14 +648,13 @@ void run_tasks(CommState& c, const std::vector<const Task*>& tasks) {
   std::lock_guard<std::mutex> lock(c.exec);
   std::vector<const Task*> p2p;
   for (const Task* t : tasks) {
-    if (t->kind == Send || t->kind == Recv) {
+    if (is_point_to_point(t->kind)) {
       p2p.push_back(t);
       continue;
     }
-    if (c.broken() || c.async.load() != ncclSuccess) return;
-    if (run_collective(c, *t) != ncclSuccess) return;
+    if (!c.healthy() || run_collective(c, *t) != ncclSuccess) return;
   }
-  if (!p2p.empty() && !c.broken() && c.async.load() == ncclSuccess) run_point_to_point(c, p2p);
+  if (!p2p.empty() && c.healthy()) run_point_to_point(c, p2p);
 }
 
 void finish(CommState& c) {
@@ -666,7 +668,7 @@ void finish(CommState& c) {
 ncclResult_t launch(std::vector<Task> tasks) {
   std::map<std::pair<CommState*, int>, int> self_balance;
   for (const Task& t : tasks) {
-    if ((t.kind == Send || t.kind == Recv) && t.root == t.comm->rank) self_balance[{t.comm.get(), t.root}] += t.kind == Send ? 1 : -1;
+    if (is_point_to_point(t.kind) && t.root == t.comm->rank) self_balance[{t.comm.get(), t.root}] += t.kind == Send ? 1 : -1;
   }
   for (auto& [key, balance] : self_balance) {
     if (balance != 0) {
@@ -725,10 +727,10 @@ ncclResult_t submit(const char* call, Kind kind, const void* send, void* recv, s
   ncclResult_t r = ncclSuccess;
   if (!c) r = bad_comm(call, comm);
   else if (type < 0 || type >= ncclNumTypes) r = warn(ncclInvalidArgument, "%s: invalid data type %d", call, type);
-  else if ((kind == AllReduce || kind == Reduce || kind == ReduceScatter) && (op < 0 || op >= ncclNumOps))
+  else if (is_reducing(kind) && (op < 0 || op >= ncclNumOps))
     r = warn(ncclInvalidArgument, "%s: invalid reduction operator %d", call, op);
-  else if ((kind == Broadcast || kind == Reduce || kind == Send || kind == Recv) && (root < 0 || root >= c->ranks))
-    r = warn(ncclInvalidArgument, "%s: %s %d is outside the %d ranks", call, kind == Send || kind == Recv ? "peer" : "root", root, c->ranks);
+  else if ((is_rooted(kind) || is_point_to_point(kind)) && (root < 0 || root >= c->ranks))
+    r = warn(ncclInvalidArgument, "%s: %s %d is outside the %d ranks", call, is_point_to_point(kind) ? "peer" : "root", root, c->ranks);
   else if (c->async.load() == ncclInProgress) r = warn(ncclInvalidUsage, "%s: the communicator is still initialising", call);
   else if (c->async.load() != ncclSuccess) r = c->async.load();
   if (r == ncclSuccess) {
@@ -756,6 +758,15 @@ ncclResult_t submit(const char* call, Kind kind, const void* send, void* recv, s
   std::vector<Task> tasks = std::move(group.tasks);
   group.tasks.clear();
   return launch(std::move(tasks));
+}
+
+// ncclCommCount, ncclCommCuDevice and ncclCommUserRank: one field of a live communicator.
+ncclResult_t query(const char* call, ncclComm_t comm, int* out, int CommState::*field) {
+  auto c = lookup(comm);
+  if (!c) return bad_comm(call, comm);
+  if (out == nullptr) return warn(ncclInvalidArgument, "%s: the result pointer is NULL", call);
+  *out = (*c).*field;
+  return ncclSuccess;
 }
 
 ncclResult_t init_rank(ncclComm_t* out, int ranks, const ncclUniqueId& id, int rank, bool blocking, const char* name, int device) {
@@ -897,24 +908,15 @@ DDP4J_NCCL_API ncclResult_t ncclCommGetAsyncError(ncclComm_t comm, ncclResult_t*
 }
 
 DDP4J_NCCL_API ncclResult_t ncclCommCount(const ncclComm_t comm, int* count) {
-  auto c = lookup(comm);
-  if (!c) return bad_comm("ncclCommCount", comm);
-  *count = c->ranks;
-  return ncclSuccess;
+  return query("ncclCommCount", comm, count, &CommState::ranks);
 }
 
 DDP4J_NCCL_API ncclResult_t ncclCommCuDevice(const ncclComm_t comm, int* device) {
-  auto c = lookup(comm);
-  if (!c) return bad_comm("ncclCommCuDevice", comm);
-  *device = c->device;
-  return ncclSuccess;
+  return query("ncclCommCuDevice", comm, device, &CommState::device);
 }
 
 DDP4J_NCCL_API ncclResult_t ncclCommUserRank(const ncclComm_t comm, int* rank) {
-  auto c = lookup(comm);
-  if (!c) return bad_comm("ncclCommUserRank", comm);
-  *rank = c->rank;
-  return ncclSuccess;
+  return query("ncclCommUserRank", comm, rank, &CommState::rank);
 }
 
 DDP4J_NCCL_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {

@@ -298,39 +298,37 @@ public final class DataParallel implements AutoCloseable {
      * a replica there has queued its backward, that stream waits for every replica's gradients,
      * so a copy made from another replica's thread could wait for that very replica.
      */
-    private record Scattered(List<Tensor> rows, List<Boolean> copied) implements AutoCloseable {
+    private record Scattered(List<Tensor> rows, Device source) implements AutoCloseable {
         Tensor of(int replica) {
             return rows.get(replica);
         }
 
+        /** Frees the copies: the rows not on the batch's own device (the others are views of the batch). */
         @Override
         public void close() {
-            for (int i = 0; i < rows.size(); i++) if (copied.get(i)) rows.get(i).close();
+            for (Tensor row : rows) if (!row.device().equals(source)) row.close();
         }
     }
 
     private Scattered scatter(Tensor batch, int[][] chunks) {
-        List<Tensor> rows = new ArrayList<>();
-        List<Boolean> copied = new ArrayList<>();
+        Scattered scattered = new Scattered(new ArrayList<>(), batch.device());
         try (GradMode.Guard g = GradMode.noGrad()) {
             for (int i = 0; i < chunks.length; i++) {
                 Tensor part = batch.narrow(0, chunks[i][0], chunks[i][1]);
                 Device device = devices.get(i);
-                boolean copy = !part.device().equals(device);
-                if (copy) {
-                    try (part) {
-                        rows.add(part.to(device).keep());
-                    }
+                if (device.equals(batch.device())) {
+                    scattered.rows().add(part);
                 } else {
-                    rows.add(part);
+                    try (part) {
+                        scattered.rows().add(part.to(device).keep());
+                    }
                 }
-                copied.add(copy);
             }
         } catch (RuntimeException e) {
-            new Scattered(rows, copied).close();
+            scattered.close();
             throw e;
         }
-        return new Scattered(rows, copied);
+        return scattered;
     }
 
     /**

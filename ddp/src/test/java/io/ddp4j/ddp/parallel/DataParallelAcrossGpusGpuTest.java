@@ -3,9 +3,7 @@ package io.ddp4j.ddp.parallel;
 import io.ddp4j.bindings.cuda.CudaAvailability;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.nccl.Nccl;
-import io.ddp4j.ddp.nn.SyncBatchNorm;
 import io.ddp4j.tensor.Device;
-import io.ddp4j.tensor.nn.Sequential;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,16 +38,7 @@ class DataParallelAcrossGpusGpuTest {
         Map<String, float[]> want = Training.reference(kind, steps, batch, lr);
         List<Device> devices = List.of(Device.cuda(0), Device.cuda(1));
         var options = DdpOptions.defaults().withBucketCaps(List.of(4_000L, 100_000L));
-        long[] seed = {100};
-        DataParallel made;
-        if (kind.endsWith("-bn")) {
-            made = DataParallel.create(pg -> SyncBatchNorm.convert(Training.model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), devices, options);
-        } else {
-            Sequential first = Training.model(kind, 42);
-            first.to(devices.getFirst());
-            made = DataParallel.create(first, () -> Training.model(kind, seed[0]++), devices, options);
-        }
-        try (DataParallel dp = made) {
+        try (DataParallel dp = Training.dataParallel(kind, devices, options)) {
             Training.trainLikeTheReference(dp, want, 1e-4, steps, batch, lr, Device.parse(batchOn),
                     output -> assertEquals(devices.getFirst(), output.device(), "outputs are gathered on the first replica's device"));
             for (int i = 0; i < devices.size(); i++) {

@@ -1,9 +1,7 @@
 package io.ddp4j.ddp.parallel;
 
 import io.ddp4j.bindings.cuda.CudaAvailability;
-import io.ddp4j.ddp.nn.SyncBatchNorm;
 import io.ddp4j.tensor.Device;
-import io.ddp4j.tensor.nn.Sequential;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,18 +30,9 @@ class DataParallelGpuTest {
         double lr = 0.05;
         Map<String, float[]> want = Training.reference(kind, steps, batch, lr);
 
-        long[] seed = {100};
         List<Device> devices = Collections.nCopies(replicas, cuda);
         var options = DdpOptions.defaults().withBucketCaps(List.of(4_000L, 100_000L));
-        DataParallel made;
-        if (kind.endsWith("-bn")) {
-            made = DataParallel.create(pg -> SyncBatchNorm.convert(Training.model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), devices, options);
-        } else {
-            Sequential first = Training.model(kind, 42);
-            first.to(cuda);
-            made = DataParallel.create(first, () -> Training.model(kind, seed[0]++), devices, options);
-        }
-        try (DataParallel dp = made) {
+        try (DataParallel dp = Training.dataParallel(kind, devices, options)) {
             Training.trainLikeTheReference(dp, want, 1e-4, steps, batch, lr,
                     output -> assertEquals(cuda, output.device(), "outputs are gathered on the first replica's device"));
             for (int i = 0; i < replicas; i++) assertEquals(cuda, dp.replicas().get(i).parameters().getFirst().device());

@@ -1,5 +1,7 @@
 package io.ddp4j.ddp.parallel;
 
+import io.ddp4j.ddp.nn.SyncBatchNorm;
+import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
@@ -16,6 +18,7 @@ import io.ddp4j.tensor.nn.models.ReferenceModels;
 import io.ddp4j.tensor.optim.SGD;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -85,6 +88,21 @@ final class Training {
     }
 
     /**
+     * DataParallel of the model {@code kind} with a replica on each of {@code devices}: replica 0
+     * from seed 42 and the others from other seeds (DataParallel must make them equal); the
+     * "-bn" models get SyncBatchNorm over the replicas' group.
+     */
+    static DataParallel dataParallel(String kind, List<Device> devices, DdpOptions options) {
+        long[] seed = {100};
+        if (kind.endsWith("-bn")) {
+            return DataParallel.create(pg -> SyncBatchNorm.convert(model(kind, pg.rank() == 0 ? 42 : seed[0]++), pg), devices, options);
+        }
+        Sequential first = model(kind, 42);
+        first.to(devices.getFirst());
+        return DataParallel.create(first, () -> model(kind, seed[0]++), devices, options);
+    }
+
+    /**
      * {@code steps} SGD steps of {@code dp} on the reference's batches (the whole batch split over
      * the replicas), passing each step's gathered output to {@code eachOutput}; then checks that
      * every replica is within {@code tolerance} of {@code want}, that the replicas are bit-for-bit
@@ -92,12 +110,12 @@ final class Training {
      */
     static void trainLikeTheReference(DataParallel dp, Map<String, float[]> want, double tolerance, int steps, int batch, double lr,
                                       Consumer<Tensor> eachOutput) {
-        trainLikeTheReference(dp, want, tolerance, steps, batch, lr, io.ddp4j.tensor.Device.CPU, eachOutput);
+        trainLikeTheReference(dp, want, tolerance, steps, batch, lr, Device.CPU, eachOutput);
     }
 
     /** As above, with every batch starting on {@code batchOn}. */
     static void trainLikeTheReference(DataParallel dp, Map<String, float[]> want, double tolerance, int steps, int batch, double lr,
-                                      io.ddp4j.tensor.Device batchOn, Consumer<Tensor> eachOutput) {
+                                      Device batchOn, Consumer<Tensor> eachOutput) {
         try (var opt = dp.optimizer(ps -> new SGD(ps, SGD.options().lr(lr)))) {
             CrossEntropyLoss loss = new CrossEntropyLoss();
             for (int s = 0; s < steps; s++) {
@@ -125,7 +143,7 @@ final class Training {
      * n = batch / world), inputs and targets moved to {@code device}: the loop the multi-rank GPU
      * tests compare with {@link #reference}.
      */
-    static void trainShard(DistributedDataParallel ddp, Module m, int rank, int world, io.ddp4j.tensor.Device device, int steps, int batch,
+    static void trainShard(DistributedDataParallel ddp, Module m, int rank, int world, Device device, int steps, int batch,
                            double lr) {
         try (var opt = new SGD(m.parameters(), SGD.options().lr(lr))) {
             CrossEntropyLoss loss = new CrossEntropyLoss();

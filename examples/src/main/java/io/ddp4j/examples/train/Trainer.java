@@ -1,11 +1,11 @@
 package io.ddp4j.examples.train;
 
+import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.ddp.Distributed;
 import io.ddp4j.ddp.InitOptions;
 import io.ddp4j.ddp.parallel.DataParallel;
 import io.ddp4j.ddp.parallel.DdpOptions;
 import io.ddp4j.ddp.parallel.DistributedDataParallel;
-import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.ddp.pg.ReduceOp;
 import io.ddp4j.ddp.pg.TensorAllReduce;
 import io.ddp4j.ddp.pg.nccl.NcclProcessGroup;
@@ -89,17 +89,15 @@ public final class Trainer {
         return train(Optional.empty());
     }
 
-    private StepEngine engine(Optional<Distributed> dist, Device device) {
-        Module model = model(config.model(), new Generator(config.seed())).to(device);
+    private StepEngine engine(Optional<Distributed> dist, List<Device> devices) {
+        Module model = model(config.model(), new Generator(config.seed())).to(devices.getFirst());
         if (dist.isPresent()) {
             var ddp = DistributedDataParallel.wrap(model, dist.get().group(), DdpOptions.defaults());
             return new StepEngine.Ddp(ddp, optimizer(config, model.parameters()), config.dtype());
         }
-        int replicas = config.parallel().mode().equals("dp") ? config.parallel().nproc() : 1;
-        if (replicas > 1) {
+        if (devices.size() > 1) {
             // every replica starts from the same seed, so they begin equal before DataParallel copies replica 0 anyway
-            var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())), replicaDevices(device, replicas),
-                    DdpOptions.defaults());
+            var dp = DataParallel.create(model, () -> model(config.model(), new Generator(config.seed())), devices, DdpOptions.defaults());
             return new StepEngine.Replicas(dp, dp.optimizer(params -> optimizer(config, params)));
         }
         return new StepEngine.Single(model, optimizer(config, model.parameters()), config.dtype());
@@ -107,7 +105,7 @@ public final class Trainer {
 
     /**
      * The device this process trains on. A rank of a launched CUDA job trains on its own GPU, as
-     * torchrun scripts pick {@code cuda:LOCAL_RANK}: the nccl group's device (DDP4J_DEVICE, else
+     * torchrun scripts pick {@code cuda:LOCAL_RANK}: the nccl group's device (DDP4J_CUDA_DEVICE, else
      * LOCAL_RANK), or for a host backend LOCAL_RANK modulo the GPUs there are (ranks share GPUs
      * when there are fewer, which only host backends allow).
      */
@@ -139,7 +137,10 @@ public final class Trainer {
         Optional<ReducerStats> stats;
         var trainSampler = dist.isPresent() ? new DistributedSampler(data.train.size(), world, rank, true, config.seed(), false) : null;
         Device device = runDevice(dist);
-        try (StepEngine engine = engine(dist, device);
+        var p = config.parallel();
+        boolean replicated = dist.isEmpty() && p.mode().equals("dp") && p.nproc() > 1;
+        List<Device> devices = replicated ? replicaDevices(device, p.nproc()) : List.of(device);
+        try (StepEngine engine = engine(dist, devices);
              DataLoader train = data.trainLoader(config.batchSize() / world, config.seed(), config.workers(), trainSampler, device);
              DataLoader test = data.testLoader(1000, config.workers(), rank, world, device)) {
             int firstEpoch = 1;
@@ -178,12 +179,10 @@ public final class Trainer {
             stats = engine.stats();
         }
         if (history.isEmpty()) throw new IllegalStateException("nothing to train: the checkpoint is already at epoch " + config.epochs());
-        var p = config.parallel();
-        boolean replicated = dist.isEmpty() && p.mode().equals("dp") && p.nproc() > 1;
-        List<Device> replicaDevices = replicated ? replicaDevices(device, p.nproc()).stream().distinct().toList() : List.of(device);
-        String deviceDescription = String.join(",", replicaDevices.stream().map(Device::toString).toList());
+        List<Device> distinct = devices.stream().distinct().toList();
+        String deviceDescription = String.join(",", distinct.stream().map(Device::toString).toList());
         // DataParallel reduces over NCCL when its replicas are on different GPUs, else in memory
-        String backend = world > 1 ? p.backend() : replicated ? (replicaDevices.size() > 1 ? "nccl" : "local") : "none";
+        String backend = world > 1 ? p.backend() : replicated ? (distinct.size() > 1 ? "nccl" : "local") : "none";
         return new TrainResult(history, deviceDescription, Math.max(world, p.mode().equals("dp") ? p.nproc() : 1),
                 backend, p.mode(), stats.map(ReducerStats::hiddenFraction));
     }
