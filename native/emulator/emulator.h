@@ -1,6 +1,7 @@
 // What the pieces of ddp4j's CUDA emulator share: the emulated runtime (runtime.cpp), the grid
 // runner and kernel table (grid.cpp, kernels.cpp) and the cuBLAS subset (cublas.cpp, a library
-// of its own that enqueues its GEMMs on the runtime's streams) and NCCL subset (nccl.cpp, likewise).
+// of its own that enqueues its GEMMs on the runtime's streams), cuBLASLt subset (cublaslt.cpp,
+// likewise) and NCCL subset (nccl.cpp, likewise).
 #pragma once
 #include <cuda_runtime_api.h>
 #include <functional>
