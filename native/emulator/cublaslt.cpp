@@ -302,7 +302,8 @@ int resolve(const Desc& op, const Layout& A, const Layout& B, const Layout& C, c
     if (op.aux_ld < mm->m || op.aux_ld % multiple != 0)
       return refuse(INVALID_VALUE, api, "epilogue %u: aux ld %lld must be at least m = %lld and a multiple of %lld", e,
                     static_cast<long long>(op.aux_ld), static_cast<long long>(mm->m), static_cast<long long>(multiple));
-    if (mm->batch > 1 && (op.aux_batch_stride % multiple != 0 || op.aux_batch_stride < op.aux_ld * mm->n))
+    bool written = (e & (ddp4j_lt::RELU | ddp4j_lt::GELU)) != 0;  // the forward pass stores it
+    if (mm->batch > 1 && (op.aux_batch_stride % multiple != 0 || (written && op.aux_batch_stride < op.aux_ld * mm->n)))
       return refuse(INVALID_VALUE, api, "epilogue %u: aux batch stride %lld must be a multiple of %lld and keep the batch apart", e,
                     static_cast<long long>(op.aux_batch_stride), static_cast<long long>(multiple));
     mm->aux_type = op.aux_type == -1 ? mm->d.type : op.aux_type;
