@@ -5,12 +5,9 @@
 // cuBLAS checks them, the operands checked to lie in device memory, and the product enqueued on
 // the handle's stream. Sums run over k in ascending order in the compute type (float for
 // CUBLAS_COMPUTE_32F*, double for 64F); beta = 0 never reads C, as in cuBLAS.
-// cublas_api.h is not part of the CUDA toolkit, so its types are declared here as ints.
+// cublas_api.h is not part of the CUDA toolkit: its types are ints here, its values in blas_types.h.
+#include "blas_types.h"
 #include "emulator.h"
-
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <library_types.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -19,9 +16,7 @@
 
 namespace {
 
-enum Status { SUCCESS = 0, NOT_INITIALIZED = 1, INVALID_VALUE = 7, EXECUTION_FAILED = 13, NOT_SUPPORTED = 15 };
-enum Compute { C16F = 64, C16F_PEDANTIC = 65, C32F = 68, C32F_PEDANTIC = 69, C64F = 70, C64F_PEDANTIC = 71,
-               C32F_FAST_16F = 74, C32F_FAST_16BF = 75, C32F_FAST_TF32 = 77 };
+using namespace ddp4j_blas;
 
 struct Handle {
   int magic = 0x0c0b1a5;
@@ -33,47 +28,6 @@ struct Handle {
 };
 
 bool valid(const Handle* h) { return h != nullptr && h->magic == 0x0c0b1a5; }
-
-size_t element_size(int type) {
-  switch (type) {
-    case CUDA_R_32F: return 4;
-    case CUDA_R_64F: return 8;
-    case CUDA_R_16F:
-    case CUDA_R_16BF: return 2;
-    default: return 0;
-  }
-}
-
-double load(const char* p, int type, size_t i) {
-  switch (type) {
-    case CUDA_R_32F: return reinterpret_cast<const float*>(p)[i];
-    case CUDA_R_64F: return reinterpret_cast<const double*>(p)[i];
-    case CUDA_R_16F: return __half2float(reinterpret_cast<const __half*>(p)[i]);
-    default: return __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(p)[i]);
-  }
-}
-
-void store(char* p, int type, size_t i, double v) {
-  switch (type) {
-    case CUDA_R_32F: reinterpret_cast<float*>(p)[i] = static_cast<float>(v); return;
-    case CUDA_R_64F: reinterpret_cast<double*>(p)[i] = v; return;
-    case CUDA_R_16F: reinterpret_cast<__half*>(p)[i] = __float2half_rn(static_cast<float>(v)); return;
-    default: reinterpret_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(static_cast<float>(v)); return;
-  }
-}
-
-// Whether cuBLAS takes this combination of compute type and operand types (the GemmEx table).
-bool supported(int compute, int ab, int c) {
-  switch (compute) {
-    case C64F: case C64F_PEDANTIC: return ab == CUDA_R_64F && c == CUDA_R_64F;
-    // 16F compute takes __half scalars: not emulated (ddp4j computes in 32F)
-    case C32F: case C32F_PEDANTIC: case C32F_FAST_16F: case C32F_FAST_16BF: case C32F_FAST_TF32:
-      if (ab == CUDA_R_32F) return c == CUDA_R_32F;
-      if (ab == CUDA_R_16F || ab == CUDA_R_16BF) return c == ab || c == CUDA_R_32F;
-      return false;
-    default: return false;
-  }
-}
 
 struct Gemm {
   int transa, transb, m, n, k;
@@ -124,7 +78,7 @@ int gemm(Handle* h, Gemm g, const void* alpha, const void* beta, const char* api
   cudaError_t e = ddp4j_emu::enqueue(h->stream, [g, alpha, beta, alphaNow, betaNow, onDevice] {
     double al = onDevice ? (g.wide ? *static_cast<const double*>(alpha) : *static_cast<const float*>(alpha)) : alphaNow;
     double be = onDevice ? (g.wide ? *static_cast<const double*>(beta) : *static_cast<const float*>(beta)) : betaNow;
-    bool inDouble = g.compute == C64F || g.compute == C64F_PEDANTIC;
+    bool inDouble = computes_in_double(g.compute);
     for (int q = 0; q < g.batch; q++) {
       const char* a = g.a + static_cast<size_t>(q) * g.strideA * element_size(g.atype);
       const char* b = g.b + static_cast<size_t>(q) * g.strideB * element_size(g.btype);
@@ -241,27 +195,9 @@ int cublasGetPointerMode_v2(Handle* handle, int* mode) {
   return SUCCESS;
 }
 
-const char* cublasGetStatusName(int status) {
-  switch (status) {
-    case SUCCESS: return "CUBLAS_STATUS_SUCCESS";
-    case NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-    case INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-    case EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-    case NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-    default: return "CUBLAS_STATUS_UNKNOWN";
-  }
-}
+const char* cublasGetStatusName(int status) { return status_name(status); }
 
-const char* cublasGetStatusString(int status) {
-  switch (status) {
-    case SUCCESS: return "success";
-    case NOT_INITIALIZED: return "the library was not initialized";
-    case INVALID_VALUE: return "an invalid numeric value was used as an argument";
-    case EXECUTION_FAILED: return "the GPU program failed to execute";
-    case NOT_SUPPORTED: return "the functionality requested is not supported";
-    default: return "unknown error";
-  }
-}
+const char* cublasGetStatusString(int status) { return status_string(status); }
 
 int cublasSgemm_v2(Handle* h, int transa, int transb, int m, int n, int k, const float* alpha, const float* A, int lda,
                    const float* B, int ldb, const float* beta, float* C, int ldc) {
@@ -282,7 +218,7 @@ int cublasGemmEx(Handle* h, int transa, int transb, int m, int n, int k, const v
                  const void* B, int btype, int ldb, const void* beta, void* C, int ctype, int ldc, int compute, int algo) {
   (void)algo;
   Gemm g{transa, transb, m, n, k, static_cast<const char*>(A), atype, lda, 0, static_cast<const char*>(B), btype, ldb, 0,
-         static_cast<char*>(C), ctype, ldc, 0, 1, compute, compute == C64F || compute == C64F_PEDANTIC};
+         static_cast<char*>(C), ctype, ldc, 0, 1, compute, computes_in_double(compute)};
   return gemm(h, g, alpha, beta, "cublasGemmEx");
 }
 
@@ -291,7 +227,7 @@ int cublasGemmStridedBatchedEx(Handle* h, int transa, int transb, int m, int n, 
                                void* C, int ctype, int ldc, long long strideC, int batch, int compute, int algo) {
   (void)algo;
   Gemm g{transa, transb, m, n, k, static_cast<const char*>(A), atype, lda, strideA, static_cast<const char*>(B), btype, ldb, strideB,
-         static_cast<char*>(C), ctype, ldc, strideC, batch, compute, compute == C64F || compute == C64F_PEDANTIC};
+         static_cast<char*>(C), ctype, ldc, strideC, batch, compute, computes_in_double(compute)};
   return gemm(h, g, alpha, beta, "cublasGemmStridedBatchedEx");
 }
 

@@ -1,6 +1,7 @@
 // What the pieces of ddp4j's CUDA emulator share: the emulated runtime (runtime.cpp), the grid
 // runner and kernel table (grid.cpp, kernels.cpp) and the cuBLAS subset (cublas.cpp, a library
-// of its own that enqueues its GEMMs on the runtime's streams) and NCCL subset (nccl.cpp, likewise).
+// of its own that enqueues its GEMMs on the runtime's streams), cuBLASLt subset (cublaslt.cpp,
+// likewise), NCCL subset (nccl.cpp, likewise) and driver subset (driver.cpp: stream waits).
 #pragma once
 #include <cuda_runtime_api.h>
 #include <functional>
@@ -21,6 +22,11 @@ __attribute__((visibility("default"))) void fail(cudaError_t error, const std::s
 
 // Whether [ptr, ptr + bytes) lies inside one live device allocation.
 __attribute__((visibility("default"))) bool is_device_range(const void* ptr, size_t bytes);
+
+// Whether [ptr, ptr + bytes) lies inside one live device or pinned host allocation: memory that
+// device work may address (pinned memory through unified addressing), as the driver's stream
+// memory operations need.
+__attribute__((visibility("default"))) bool is_device_addressable(const void* ptr, size_t bytes);
 
 // The emulated device whose memory holds ptr, or -1 when ptr is not in a device allocation.
 __attribute__((visibility("default"))) int device_of(const void* ptr);

@@ -298,6 +298,12 @@ bool is_device_range(const void* ptr, size_t bytes) {
   return reinterpret_cast<uintptr_t>(ptr) + bytes <= start + a.bytes;
 }
 
+bool is_device_addressable(const void* ptr, size_t bytes) {
+  uintptr_t start;
+  Allocation a;
+  return find_allocation(ptr, &start, &a) && reinterpret_cast<uintptr_t>(ptr) + bytes <= start + a.bytes;
+}
+
 int device_of(const void* ptr) {
   uintptr_t start;
   Allocation a;

@@ -41,7 +41,11 @@ public final class LibrarySearchPath {
         return new LibrarySearchPath(env::get, properties::get);
     }
 
-    /** Every folder to try for {@code spec}, in order, without duplicates. */
+    /**
+     * Every folder to try for {@code spec}, in order, without duplicates; only those of
+     * {@code DDP4J_CUDA_PATH} for a library the system's loader must otherwise choose
+     * ({@link LibrarySpec#explicitPathOnly()}).
+     */
     public List<SearchPlace> places(LibrarySpec spec) {
         Set<Path> seen = new LinkedHashSet<>();
         List<SearchPlace> out = new ArrayList<>();
@@ -49,6 +53,7 @@ public final class LibrarySearchPath {
             add(out, seen, Path.of(dir), "DDP4J_CUDA_PATH");
             for (String s : TOOLKIT_SUFFIXES) add(out, seen, Path.of(dir, s), "DDP4J_CUDA_PATH");
         }
+        if (spec.explicitPathOnly()) return out;
         for (String dir : split(properties.apply("java.library.path"))) add(out, seen, Path.of(dir), "java.library.path");
         for (String dir : split(env.apply("LD_LIBRARY_PATH"))) add(out, seen, Path.of(dir), "LD_LIBRARY_PATH");
         List<String> toolkits = new ArrayList<>();

@@ -39,6 +39,14 @@ class LibrarySearchPathTest {
     }
 
     @Test
+    void theDriverIsLookedForOnlyInDdp4jCudaPathBeforeTheSystemLoader() {
+        var places = LibrarySearchPath.of(Map.of("DDP4J_CUDA_PATH", "/opt/emulator", "LD_LIBRARY_PATH", "/ld", "CUDA_HOME", "/opt/cuda"),
+                Map.of("java.library.path", "/jlp")).places(LibrarySpec.CUDA_DRIVER);
+        assertEquals(0, indexOf(places, "/opt/emulator"));
+        assertTrue(places.stream().allMatch(p -> p.origin().equals("DDP4J_CUDA_PATH")), () -> "searched " + places);
+    }
+
+    @Test
     void cudaHomeIsSearchedAsAToolkit() {
         var places = places(Map.of("CUDA_HOME", "/opt/cuda-13.0"), Map.of());
         int i = indexOf(places, "/opt/cuda-13.0/lib64");

@@ -4,24 +4,25 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.ddp4j.bindings.cuda.Cudart;
-import java.lang.foreign.Arena;
+import io.ddp4j.bindings.loader.LibrarySpec;
+import io.ddp4j.bindings.loader.NativeLibrary;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Holds a CUDA stream until the test opens the gate: the stream waits (cuStreamWaitValue32, from
- * the driver library) until a 32-bit word becomes 1. The word is in pinned host memory (the
- * device reads it through unified addressing), and {@link #open()} writes it from Java with no
- * CUDA call: opening must not depend on the driver, because another thread may be inside a call
- * that waits for the held stream (NCCL's abort frees memory, which waits for the device). GPU
- * tests use it to keep an op from starting, to see that the communication stream waits for the
- * caller's stream, and to force a collective timeout. Test code only; the bindings have no
- * driver-API stream memory operations.
+ * the driver library: the one in {@code DDP4J_CUDA_PATH}, as ddp4j's CUDA emulator has, else the
+ * system's) until a 32-bit word becomes 1. The word is in pinned host memory (the device reads it
+ * through unified addressing), and {@link #open()} writes it from Java with no CUDA call: opening
+ * must not depend on the driver, because another thread may be inside a call that waits for the
+ * held stream (NCCL's abort frees memory, which waits for the device). GPU tests use it to keep an
+ * op from starting, to see that the communication stream waits for the caller's stream, and to
+ * force a collective timeout. Test code only; the bindings have no driver-API stream memory
+ * operations.
  */
 final class StreamGate implements AutoCloseable {
     private static final MethodHandle WAIT = find();
@@ -30,18 +31,15 @@ final class StreamGate implements AutoCloseable {
 
     private final long flag;
     private final MemorySegment word;
-    private final java.util.List<Long> held = new java.util.ArrayList<>();
+    private final List<Long> held = new ArrayList<>();
     private boolean open;
 
     private static MethodHandle find() {
-        try {
-            SymbolLookup cuda = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
-            Optional<MemorySegment> f = cuda.find("cuStreamWaitValue32_v2").or(() -> cuda.find("cuStreamWaitValue32"));
-            return f.map(a -> Linker.nativeLinker().downcallHandle(a, FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT)))
-                    .orElse(null);
-        } catch (RuntimeException e) {
-            return null;
+        NativeLibrary cuda = NativeLibrary.find(LibrarySpec.CUDA_DRIVER);
+        for (String name : List.of("cuStreamWaitValue32_v2", "cuStreamWaitValue32")) {
+            if (cuda.has(name)) return cuda.function(name, FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT));
         }
+        return null;
     }
 
     static boolean isAvailable() {
