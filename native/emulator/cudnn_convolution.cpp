@@ -648,14 +648,12 @@ int cudnnConvolutionBackwardBias(Desc handle, const void* alpha, Desc dyd, const
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor g, b;
-  if (int s = need_tensor(dyd, api, "dyDesc", &g)) return s;
-  if (int s = need_tensor(dbd, api, "dbDesc", &b)) return s;
+  if (int s = need_data(*h, dyd, dy, api, "dy", &g)) return s;
+  if (int s = need_data(*h, dbd, db, api, "db", &b)) return s;
   if (g.rank != 4 || !computable(g.type)) return refuse(NOT_SUPPORTED, std::string(api) + ": the emulator sums 4-d float tensors, got " + g.describe());
   if (b.rank != 4 || b.dims[0] != 1 || b.dims[1] != g.dims[1] || b.dims[2] != 1 || b.dims[3] != 1 || b.type != g.type)
     return refuse(BAD_PARAM, std::string(api) + ": db " + b.describe() + " is not 1 x C x 1 x 1 of dy " + g.describe());
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, dy, g.span(), g.type, api, "dy")) return s;
-  if (int s = need_device_memory(*h, db, b.span(), b.type, api, "db")) return s;
   double al = scalar(alpha, g.type), be = scalar(beta, g.type);
   cudaError_t e = ddp4j_emu::enqueue(h->stream, [g, b, dy, db, al, be] {
     for (int c = 0; c < g.dims[1]; c++) {

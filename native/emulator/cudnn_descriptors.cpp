@@ -213,6 +213,11 @@ int need_device_bytes(const Handle& h, const void* p, size_t bytes, const char* 
   return SUCCESS;
 }
 
+int need_data(const Handle& h, const void* desc, const void* data, const char* api, const char* name, Tensor* out) {
+  if (int s = need_tensor(desc, api, (std::string(name) + "Desc").c_str(), out)) return s;
+  return need_device_memory(h, data, out->span(), out->type, api, name);
+}
+
 int need_scalars(const void* alpha, const void* beta, const char* api) {
   if (alpha == nullptr || beta == nullptr) return refuse(BAD_PARAM_NULL_POINTER, std::string(api) + ": alpha and beta must point to host scaling factors");
   return SUCCESS;

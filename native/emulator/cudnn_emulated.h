@@ -128,6 +128,8 @@ int need_filter(const void* d, const char* api, const char* what, Filter* out);
 // illegal address) and refused with EXECUTION_FAILED.
 int need_device_memory(const Handle& h, const void* p, int64_t elements, int type, const char* api, const char* what);
 int need_device_bytes(const Handle& h, const void* p, size_t bytes, const char* api, const char* what);
+// A tensor operand: its descriptor (`name` + "Desc") set, and its data in the handle's device memory.
+int need_data(const Handle& h, const void* desc, const void* data, const char* api, const char* name, Tensor* out);
 int need_scalars(const void* alpha, const void* beta, const char* api);
 // Whether a computing operation takes this data type (float, double, half, bfloat16).
 bool computable(int type);

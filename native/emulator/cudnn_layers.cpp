@@ -207,10 +207,9 @@ int cudnnSetTensor(Desc handle, Desc yd, void* y, const void* value) {
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor t;
-  if (int s = need_tensor(yd, api, "yDesc", &t)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &t)) return s;
   if (!computable(t.type)) return refuse(NOT_SUPPORTED_DATA_TYPE, std::string(api) + ": the emulator does not fill " + t.describe());
   if (value == nullptr) return refuse(BAD_PARAM_NULL_POINTER, std::string(api) + ": valuePtr is NULL");
-  if (int s = need_device_memory(*h, y, t.span(), t.type, api, "y")) return s;
   double v = load(value, t.type, 0);
   return enqueued(ddp4j_emu::enqueue(h->stream, [t, y, v] { for_each_index(t, [&](const int* i) { store(y, t.type, offset_of(t, i), v); }); }), api);
 }
@@ -221,15 +220,13 @@ int cudnnAddTensor(Desc handle, const void* alpha, Desc ad, const void* a, const
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor A, C;
-  if (int s = need_tensor(ad, api, "aDesc", &A)) return s;
-  if (int s = need_tensor(cd, api, "cDesc", &C)) return s;
+  if (int s = need_data(*h, ad, a, api, "A", &A)) return s;
+  if (int s = need_data(*h, cd, c, api, "C", &C)) return s;
   if (!computable(C.type) || A.type != C.type) return refuse(NOT_SUPPORTED_DATA_TYPE, std::string(api) + ": the emulator adds tensors of one float type, got " + A.describe() + " and " + C.describe());
   bool fits = A.rank == C.rank;
   for (int i = 0; fits && i < A.rank; i++) fits = A.dims[i] == C.dims[i] || A.dims[i] == 1;
   if (!fits) return refuse(BAD_PARAM, std::string(api) + ": A " + A.describe() + " does not broadcast to C " + C.describe());
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, a, A.span(), A.type, api, "A")) return s;
-  if (int s = need_device_memory(*h, c, C.span(), C.type, api, "C")) return s;
   double al = scalar(alpha, C.type), be = scalar(beta, C.type);
   return enqueued(ddp4j_emu::enqueue(h->stream, [A, C, a, c, al, be] {
     for_each_index(C, [&](const int* i) {
@@ -263,12 +260,10 @@ int cudnnPoolingForward(Desc handle, Desc pd, const void* alpha, Desc xd, const 
   Pooling p;
   if (int s = need_pooling(pd, api, &p)) return s;
   Tensor X, Y;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
   if (int s = need_pooled(api, p, X, Y)) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
   double al = scalar(alpha, X.type), be = scalar(beta, X.type);
   return enqueued(ddp4j_emu::enqueue(h->stream, [p, X, Y, x, y, al, be] {
     for_each_index(Y, [&](const int* i) {
@@ -295,18 +290,14 @@ int cudnnPoolingBackward(Desc handle, Desc pd, const void* alpha, Desc yd, const
   Pooling p;
   if (int s = need_pooling(pd, api, &p)) return s;
   Tensor Y, DY, X, DX;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
-  if (int s = need_tensor(dyd, api, "dyDesc", &DY)) return s;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(dxd, api, "dxDesc", &DX)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
+  if (int s = need_data(*h, dyd, dy, api, "dy", &DY)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, dxd, dx, api, "dx", &DX)) return s;
   if (int s = need_pooled(api, p, X, Y)) return s;
   if (int s = need_alike(api, Y, "y", DY, "dy")) return s;
   if (int s = need_alike(api, X, "x", DX, "dx")) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
-  if (int s = need_device_memory(*h, dy, DY.span(), DY.type, api, "dy")) return s;
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, dx, DX.span(), DX.type, api, "dx")) return s;
   double al = scalar(alpha, X.type), be = scalar(beta, X.type);
   return enqueued(ddp4j_emu::enqueue(h->stream, [p, X, DY, DX, x, dy, dx, al, be] {
     std::vector<double> grad(static_cast<size_t>(X.elements()), 0.0);
@@ -334,12 +325,10 @@ int cudnnActivationForward(Desc handle, Desc ad, const void* alpha, Desc xd, con
   Activation a;
   if (int s = need_activation(ad, api, &a)) return s;
   Tensor X, Y;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
   if (int s = need_alike(api, X, "x", Y, "y")) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
   double al = scalar(alpha, X.type), be = scalar(beta, X.type);
   return enqueued(ddp4j_emu::enqueue(h->stream, [a, X, Y, x, y, al, be] {
     for_each_index(X, [&](const int* i) { blend(y, Y.type, offset_of(Y, i), activate(a, load(x, X.type, offset_of(X, i))), al, be); });
@@ -354,18 +343,14 @@ int cudnnActivationBackward(Desc handle, Desc ad, const void* alpha, Desc yd, co
   Activation a;
   if (int s = need_activation(ad, api, &a)) return s;
   Tensor Y, DY, X, DX;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
-  if (int s = need_tensor(dyd, api, "dyDesc", &DY)) return s;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(dxd, api, "dxDesc", &DX)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
+  if (int s = need_data(*h, dyd, dy, api, "dy", &DY)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, dxd, dx, api, "dx", &DX)) return s;
   if (int s = need_alike(api, X, "x", Y, "y")) return s;
   if (int s = need_alike(api, X, "x", DY, "dy")) return s;
   if (int s = need_alike(api, X, "x", DX, "dx")) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
-  if (int s = need_device_memory(*h, dy, DY.span(), DY.type, api, "dy")) return s;
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, dx, DX.span(), DX.type, api, "dx")) return s;
   double al = scalar(alpha, X.type), be = scalar(beta, X.type);
   return enqueued(ddp4j_emu::enqueue(h->stream, [a, X, Y, DY, DX, x, y, dy, dx, al, be] {
     for_each_index(X, [&](const int* i) {
@@ -402,8 +387,8 @@ int cudnnBatchNormalizationForwardTraining(Desc handle, int mode, const void* al
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor X, Y, B;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
   if (int s = need_tensor(bnd, api, "bnScaleBiasMeanVarDesc", &B)) return s;
   if (int s = need_batch_norm(api, mode, X, Y, B)) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
@@ -411,8 +396,6 @@ int cudnnBatchNormalizationForwardTraining(Desc handle, int mode, const void* al
   if ((running_mean == nullptr) != (running_var == nullptr) || (save_mean == nullptr) != (save_inv_std == nullptr))
     return refuse(BAD_PARAM, std::string(api) + ": the running mean and variance, and the saved mean and inverse variance, are given in pairs or not at all");
   int64_t count = statistics_count(mode, X);
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
   void* params[6] = {const_cast<void*>(scale), const_cast<void*>(bias), running_mean, running_var, save_mean, save_inv_std};
   const char* names[6] = {"bnScale", "bnBias", "resultRunningMean", "resultRunningVariance", "resultSaveMean", "resultSaveInvVariance"};
   for (int i = 0; i < 6; i++) {
@@ -450,15 +433,13 @@ int cudnnBatchNormalizationForwardInference(Desc handle, int mode, const void* a
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor X, Y, B;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(yd, api, "yDesc", &Y)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, yd, y, api, "y", &Y)) return s;
   if (int s = need_tensor(bnd, api, "bnScaleBiasMeanVarDesc", &B)) return s;
   if (int s = need_batch_norm(api, mode, X, Y, B)) return s;
   if (int s = need_scalars(alpha, beta, api)) return s;
   if (epsilon < 0) return refuse(BAD_PARAM, std::string(api) + ": epsilon " + std::to_string(epsilon) + " is below CUDNN_BN_MIN_EPSILON (0)");
   int64_t count = statistics_count(mode, X);
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, y, Y.span(), Y.type, api, "y")) return s;
   const void* params[4] = {scale, bias, mean, var};
   const char* names[4] = {"bnScale", "bnBias", "estimatedMean", "estimatedVariance"};
   for (int i = 0; i < 4; i++) {
@@ -484,9 +465,9 @@ int cudnnBatchNormalizationBackward(Desc handle, int mode, const void* alpha_dat
   Handle* h;
   if (int s = need_handle(handle, api, &h)) return s;
   Tensor X, DY, DX, B;
-  if (int s = need_tensor(xd, api, "xDesc", &X)) return s;
-  if (int s = need_tensor(dyd, api, "dyDesc", &DY)) return s;
-  if (int s = need_tensor(dxd, api, "dxDesc", &DX)) return s;
+  if (int s = need_data(*h, xd, x, api, "x", &X)) return s;
+  if (int s = need_data(*h, dyd, dy, api, "dy", &DY)) return s;
+  if (int s = need_data(*h, dxd, dx, api, "dx", &DX)) return s;
   if (int s = need_tensor(bnd, api, "dBnScaleBiasDesc", &B)) return s;
   if (int s = need_batch_norm(api, mode, X, DY, B)) return s;
   if (int s = need_alike(api, X, "x", DX, "dx")) return s;
@@ -496,9 +477,6 @@ int cudnnBatchNormalizationBackward(Desc handle, int mode, const void* alpha_dat
   if ((saved_mean == nullptr) != (saved_inv_std == nullptr))
     return refuse(BAD_PARAM, std::string(api) + ": savedMean and savedInvVariance are given together or not at all");
   int64_t count = statistics_count(mode, X);
-  if (int s = need_device_memory(*h, x, X.span(), X.type, api, "x")) return s;
-  if (int s = need_device_memory(*h, dy, DY.span(), DY.type, api, "dy")) return s;
-  if (int s = need_device_memory(*h, dx, DX.span(), DX.type, api, "dx")) return s;
   const void* params[5] = {scale, dscale, dbias, saved_mean, saved_inv_std};
   const char* names[5] = {"bnScale", "dBnScaleResult", "dBnBiasResult", "savedMean", "savedInvVariance"};
   for (int i = 0; i < 5; i++) {

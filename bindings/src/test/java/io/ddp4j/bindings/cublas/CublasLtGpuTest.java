@@ -81,6 +81,22 @@ class CublasLtGpuTest {
     }
 
     @Test
+    void biasGeluEpilogueIsTheTanhApproximation() {
+        int batch = 16, in = 32, out = 24;
+        LtMatmulSpec spec = LtMatmulSpec.linearForward(batch, in, out, CUDA_R_32F, CUBLAS_COMPUTE_32F, LtEpilogue.GELU_BIAS).withAlignment(16);
+        float[] x = GemmReference.random(rnd, batch * in), w = GemmReference.random(rnd, out * in), b = GemmReference.random(rnd, out);
+        float[] expected = GemmReference.forward(spec, w, x, b);
+        try (DeviceArrays mem = new DeviceArrays(); LtMatmulPlan plan = LtMatmulPlan.create(lt, spec, WORKSPACE)) {
+            long y = mem.zeros(batch * out), workspace = mem.alloc(WORKSPACE);
+            plan.run(mem.upload(w), mem.upload(x), y, mem.upload(b), 0, workspace, WORKSPACE, 0);
+            float[] got = DeviceArrays.download(y, batch * out);
+            assertClose(expected, got, 2e-4, "Lt GELU_BIAS");
+            // GELU lets small negatives through (ReLU would clip them to 0): the epilogue really is GELU
+            assertTrue(java.util.stream.IntStream.range(0, got.length).anyMatch(i -> got[i] < 0f), "GELU output has no negative values");
+        }
+    }
+
+    @Test
     void weightGradientWithBgradbGivesBiasGradientAsBatchSums() {
         int batch = 32, in = 16, out = 12;
         LtMatmulSpec spec = LtMatmulSpec.linearWeightGrad(batch, in, out, CUDA_R_32F, CUBLAS_COMPUTE_32F, true).withAlignment(16);

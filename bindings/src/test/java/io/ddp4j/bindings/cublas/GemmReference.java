@@ -31,7 +31,8 @@ final class GemmReference {
 
     /**
      * D as a plan for {@code spec} computes it with alpha 1 and beta 0, for DEFAULT, RELU, BIAS,
-     * RELU_BIAS, and BGRADA/BGRADB (whose D is the plain product; see {@link #columnSumsOfOpB}).
+     * RELU_BIAS, GELU, GELU_BIAS, and BGRADA/BGRADB (whose D is the plain product; see
+     * {@link #columnSumsOfOpB}).
      */
     static float[] forward(LtMatmulSpec spec, float[] a, float[] b, float[] bias) {
         int m = (int) spec.m(), n = (int) spec.n(), ldc = (int) spec.ldc();
@@ -39,16 +40,27 @@ final class GemmReference {
                 0f, new float[ldc * n], ldc);
         LtEpilogue e = spec.epilogue();
         boolean relu = e == LtEpilogue.RELU || e == LtEpilogue.RELU_BIAS;
+        boolean gelu = e == LtEpilogue.GELU || e == LtEpilogue.GELU_BIAS;
         boolean addBias = e.bias() == LtEpilogue.Bias.READ;
         boolean plain = e == LtEpilogue.DEFAULT || e == LtEpilogue.BGRADA || e == LtEpilogue.BGRADB;
-        if (!plain && !relu && !addBias) throw new IllegalArgumentException("no reference for " + e);
+        if (e.aux().present() || !plain && !relu && !gelu && !addBias) throw new IllegalArgumentException("no reference for " + e);
         for (int j = 0; j < n; j++) {
             for (int i = 0; i < m; i++) {
                 float v = d[i + j * ldc] + (addBias ? bias[i] : 0f);
-                d[i + j * ldc] = relu ? Math.max(v, 0f) : v;
+                d[i + j * ldc] = relu ? Math.max(v, 0f) : gelu ? geluTanh(v) : v;
             }
         }
         return d;
+    }
+
+    /**
+     * GELU as cuBLASLt's epilogue computes it, the tanh approximation (PyTorch's
+     * {@code gelu(approximate="tanh")}, the form PyTorch hands to this epilogue):
+     * 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+     */
+    static float geluTanh(float x) {
+        double u = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+        return (float) (0.5 * x * (1 + Math.tanh(u)));
     }
 
     /** BGRADB's bias gradient: op(B) (k x n) summed over k, one value per column. */
