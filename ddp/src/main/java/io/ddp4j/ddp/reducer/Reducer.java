@@ -133,7 +133,8 @@ public final class Reducer implements AutoCloseable {
     private volatile List<String> lastUnused = List.of();
     private volatile long warnedIteration;
     private final ScheduledFuture<?> watchdog;
-    private JfrEvents.Backward jfrBackward;
+    private static final ReducerEvents EVENTS = ReducerEvents.forThisRuntime();
+    private ReducerEvents.Span backwardSpan;
 
     /** One bucket: its buffer, its parameters' views, and this iteration's events. */
     private static final class Bucket {
@@ -408,8 +409,7 @@ public final class Reducer implements AutoCloseable {
         if (!hookSeen) {
             hookSeen = true;
             backwardStart = System.nanoTime();
-            jfrBackward = new JfrEvents.Backward();
-            jfrBackward.begin();
+            backwardSpan = EVENTS.backward();
             Engine.queueCallback(this::finalizeBackward);
             for (int u : unused) markReady(u, true);
         }
@@ -443,21 +443,14 @@ public final class Reducer implements AutoCloseable {
         if (--pending[b] == 0) {
             Bucket bucket = buckets.get(b);
             bucket.ready = System.nanoTime();
-            JfrEvents.BucketReady e = new JfrEvents.BucketReady();
-            if (e.shouldCommit()) {
-                e.iteration = iteration;
-                e.rank = rank;
-                e.bucket = b;
-                e.commit();
-            }
+            EVENTS.bucketReady(iteration, rank, b);
             while (next < buckets.size() && pending[next] == 0) launch(buckets.get(next++));
         }
     }
 
     private void launch(Bucket b) {
         b.launched = System.nanoTime();
-        JfrEvents.BucketReduce event = new JfrEvents.BucketReduce();
-        event.begin();
+        ReducerEvents.Span span = EVENTS.bucketReduce();
         CompletableFuture<Void> f;
         try {
             f = options.commHook().reduce(context, gradBucket(b));
@@ -469,15 +462,7 @@ public final class Reducer implements AutoCloseable {
         b.hookResult = f;
         b.future = f.whenComplete((v, t) -> {
             b.completed = System.nanoTime();
-            event.end();
-            if (event.shouldCommit()) {
-                event.iteration = it;
-                event.rank = rank;
-                event.bucket = b.index;
-                event.bytes = b.plan.numel() * b.plan.dtype().byteSize();
-                event.hook = options.commHook().name();
-                event.commit();
-            }
+            span.end(it, rank, buckets.size(), b.index, b.plan.numel() * b.plan.dtype().byteSize(), options.commHook().name());
         });
     }
 
@@ -488,17 +473,8 @@ public final class Reducer implements AutoCloseable {
     private void finalizeBackward() {
         try {
             backwardEnd = System.nanoTime();
-            if (jfrBackward != null) {
-                jfrBackward.end();
-                if (jfrBackward.shouldCommit()) {
-                    jfrBackward.iteration = iteration;
-                    jfrBackward.rank = rank;
-                    jfrBackward.buckets = buckets.size();
-                    jfrBackward.commit();
-                }
-            }
-            JfrEvents.Finalize fin = new JfrEvents.Finalize();
-            fin.begin();
+            if (backwardSpan != null) backwardSpan.end(iteration, rank, buckets.size(), -1, -1, null);
+            ReducerEvents.Span finalizing = EVENTS.finalizing();
             if (next < buckets.size()) throw unusedError();
             boolean onDevice = canWaitOnDevice();
             if (onDevice) {
@@ -510,12 +486,7 @@ public final class Reducer implements AutoCloseable {
             }
             if (!options.gradientAsBucketView()) copyOutOfBuckets(); // on the device: ordered after the waits
             long finished = System.nanoTime();
-            fin.end();
-            if (fin.shouldCommit()) {
-                fin.iteration = iteration;
-                fin.rank = rank;
-                fin.commit();
-            }
+            finalizing.end(iteration, rank, buckets.size(), -1, -1, null);
             if (!onDevice) record(finished);
             if (recordOrder && !rebuilt && (options.staticGraph() || !options.findUnusedParameters())) rebuildPending = true;
         } finally {
