@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class Launcher {
     private final PrintStream out;
     private final PrintStream err;
+    /** Taken where the launcher is made: a worker restarted later from another thread gets the same. */
+    private final String classPath = WorkerClassPath.ofThisThread();
 
     public Launcher() {
         this(System.out, System.err);
@@ -145,7 +147,7 @@ public final class Launcher {
             cmd.add(o.target());
         } else {
             cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(classPath);
             cmd.add(o.target());
         }
         cmd.addAll(o.args());
