@@ -186,59 +186,52 @@ int write_perfs(const std::vector<Perf>& perfs, int requested, int* returned, vo
 // its algorithm on them, and blends the result into the caller's strided output once. Workspace
 // algorithms keep their tables and matrices in the caller's workspace, in the compute type.
 
+// Calls at(i, offset) for every element of a 4-d tensor: i counts in dense N x C x H x W order,
+// offset is where the element lies in the tensor's own strides.
+template <class At>
+void walk(const Tensor& t, At at) {
+  size_t i = 0;
+  for (int n = 0; n < t.dims[0]; n++)
+    for (int c = 0; c < t.dims[1]; c++)
+      for (int h = 0; h < t.dims[2]; h++)
+        for (int v = 0; v < t.dims[3]; v++) at(i++, t.offset(n, c, h, v));
+}
+
+// The same over the filter, in window order: CUDNN_CONVOLUTION's flip happens here.
+template <class At>
+void walk_filter(const Problem& p, At at) {
+  size_t i = 0;
+  for (int k = 0; k < p.w.k; k++)
+    for (int c = 0; c < p.cg; c++)
+      for (int r = 0; r < p.w.r; r++)
+        for (int s = 0; s < p.w.s; s++) at(i++, p.w.offset(k, c, p.fr(r), p.fs(s)));
+}
+
 template <class Acc>
 struct Staged {
   const Problem& p;
   std::vector<Acc> x, w, y;  // y is the output (forward) or dy (backward)
-  int64_t H, W, HW, OHW;
+  int64_t H, W, OHW;
 
-  explicit Staged(const Problem& problem) : p(problem), H(p.x.dims[2]), W(p.x.dims[3]), HW(H * W), OHW(p.columns()) {}
+  explicit Staged(const Problem& problem) : p(problem), H(p.x.dims[2]), W(p.x.dims[3]), OHW(p.columns()) {}
 
-  void stage_x(const void* data) {
-    x.resize(static_cast<size_t>(p.x.elements()));
-    size_t i = 0;
-    for (int n = 0; n < p.x.dims[0]; n++)
-      for (int c = 0; c < p.x.dims[1]; c++)
-        for (int h = 0; h < H; h++)
-          for (int v = 0; v < W; v++) x[i++] = static_cast<Acc>(load(data, p.type(), p.x.offset(n, c, h, v)));
+  // A tensor (x or y) as a dense array of the compute type.
+  std::vector<Acc> dense(const Tensor& t, const void* data) const {
+    std::vector<Acc> v(static_cast<size_t>(t.elements()));
+    walk(t, [&](size_t i, int64_t at) { v[i] = static_cast<Acc>(load(data, p.type(), at)); });
+    return v;
   }
-  void stage_w(const void* data) {
-    w.resize(static_cast<size_t>(p.w.elements()));
-    size_t i = 0;
-    for (int k = 0; k < p.w.k; k++)
-      for (int c = 0; c < p.cg; c++)
-        for (int r = 0; r < p.w.r; r++)
-          for (int s = 0; s < p.w.s; s++) w[i++] = static_cast<Acc>(load(data, p.type(), p.w.offset(k, c, p.fr(r), p.fs(s))));
+  std::vector<Acc> dense_filter(const void* data) const {
+    std::vector<Acc> v(static_cast<size_t>(p.w.elements()));
+    walk_filter(p, [&](size_t i, int64_t at) { v[i] = static_cast<Acc>(load(data, p.type(), at)); });
+    return v;
   }
-  void stage_y(const void* data) {
-    y.resize(static_cast<size_t>(p.y.elements()));
-    size_t i = 0;
-    for (int n = 0; n < p.y.dims[0]; n++)
-      for (int k = 0; k < p.y.dims[1]; k++)
-        for (int oh = 0; oh < p.out_h; oh++)
-          for (int ow = 0; ow < p.out_w; ow++) y[i++] = static_cast<Acc>(load(data, p.type(), p.y.offset(n, k, oh, ow)));
+  // Blends a dense result into the caller's strided output of x's or y's shape, or the filter's.
+  void put(const Tensor& t, const std::vector<Acc>& v, void* out, double alpha, double beta) const {
+    walk(t, [&](size_t i, int64_t at) { blend(out, p.type(), at, v[i], alpha, beta); });
   }
-  // Blends a dense result into a strided output of x's, y's or the filter's shape.
-  void put_x(const std::vector<Acc>& v, void* out, double alpha, double beta) const {
-    size_t i = 0;
-    for (int n = 0; n < p.x.dims[0]; n++)
-      for (int c = 0; c < p.x.dims[1]; c++)
-        for (int h = 0; h < H; h++)
-          for (int q = 0; q < W; q++) blend(out, p.type(), p.x.offset(n, c, h, q), v[i++], alpha, beta);
-  }
-  void put_y(const std::vector<Acc>& v, void* out, double alpha, double beta) const {
-    size_t i = 0;
-    for (int n = 0; n < p.y.dims[0]; n++)
-      for (int k = 0; k < p.y.dims[1]; k++)
-        for (int oh = 0; oh < p.out_h; oh++)
-          for (int ow = 0; ow < p.out_w; ow++) blend(out, p.type(), p.y.offset(n, k, oh, ow), v[i++], alpha, beta);
-  }
-  void put_w(const std::vector<Acc>& v, void* out, double alpha, double beta) const {
-    size_t i = 0;
-    for (int k = 0; k < p.w.k; k++)
-      for (int c = 0; c < p.cg; c++)
-        for (int r = 0; r < p.w.r; r++)
-          for (int s = 0; s < p.w.s; s++) blend(out, p.type(), p.w.offset(k, c, p.fr(r), p.fs(s)), v[i++], alpha, beta);
+  void put_filter(const std::vector<Acc>& v, void* out, double alpha, double beta) const {
+    walk_filter(p, [&](size_t i, int64_t at) { blend(out, p.type(), at, v[i], alpha, beta); });
   }
   // Dense indices.
   int64_t xi(int n, int c, int h, int v) const { return ((static_cast<int64_t>(n) * p.x.dims[1] + c) * H + h) * W + v; }
@@ -279,8 +272,8 @@ Acc window_sum(const Problem& p, const Acc* filter, int oh, int ow, At at) {
 template <class Acc>
 void forward(int algo, const Problem& p, const void* x, const void* w, void* y, double alpha, double beta, void* ws) {
   Staged<Acc> st(p);
-  st.stage_x(x);
-  st.stage_w(w);
+  st.x = st.dense(p.x, x);
+  st.w = st.dense_filter(w);
   std::vector<Acc> out(static_cast<size_t>(p.y.elements()), 0);
   if (algo == 2) {  // GEMM: each image's im2col matrix in the workspace, times the filters
     Acc* col = static_cast<Acc*>(ws);
@@ -316,14 +309,14 @@ void forward(int algo, const Problem& p, const void* x, const void* w, void* y, 
           }
       }
   }
-  st.put_y(out, y, alpha, beta);
+  st.put(p.y, out, y, alpha, beta);
 }
 
 template <class Acc>
 void backward_data(int algo, const Problem& p, const void* w, const void* dy, void* dx, double alpha, double beta, void* ws) {
   Staged<Acc> st(p);
-  st.stage_w(w);
-  st.stage_y(dy);
+  st.w = st.dense_filter(w);
+  st.y = st.dense(p.y, dy);
   std::vector<Acc> grad(static_cast<size_t>(p.x.elements()), 0);
   for (int n = 0; n < p.x.dims[0]; n++)
     for (int g = 0; g < p.conv.groups; g++) {
@@ -354,14 +347,14 @@ void backward_data(int algo, const Problem& p, const void* w, const void* dy, vo
                 }
       }
     }
-  st.put_x(grad, dx, alpha, beta);
+  st.put(p.x, grad, dx, alpha, beta);
 }
 
 template <class Acc>
 void backward_filter(int algo, const Problem& p, const void* x, const void* dy, void* dw, double alpha, double beta, void* ws) {
   Staged<Acc> st(p);
-  st.stage_x(x);
-  st.stage_y(dy);
+  st.x = st.dense(p.x, x);
+  st.y = st.dense(p.y, dy);
   std::vector<Acc> grad(static_cast<size_t>(p.w.elements()), 0);
   Acc* col = algo == 1 ? static_cast<Acc*>(ws) : nullptr;  // ALGO_1: each image's im2col matrix in the workspace
   for (int n = 0; n < p.x.dims[0]; n++)
@@ -387,7 +380,7 @@ void backward_filter(int algo, const Problem& p, const void* x, const void* dy, 
             }
       }
     }
-  st.put_w(grad, dw, alpha, beta);
+  st.put_filter(grad, dw, alpha, beta);
 }
 
 // Runs one pass: a and b are its two inputs (x and w forward; w and dy backward data; x and dy
@@ -656,18 +649,15 @@ int cudnnConvolutionBackwardBias(Desc handle, const void* alpha, Desc dyd, const
   if (int s = need_scalars(alpha, beta, api)) return s;
   double al = scalar(alpha, g.type), be = scalar(beta, g.type);
   cudaError_t e = ddp4j_emu::enqueue(h->stream, [g, b, dy, db, al, be] {
-    for (int c = 0; c < g.dims[1]; c++) {
-      double sum = 0;  // float data sums in float, as cuDNN's reduction does
-      float fsum = 0;
+    // one channel's sum in the compute type: double data in double, the rest in float, as cuDNN sums
+    auto channel_sum = [&](int c, auto zero) {
+      decltype(zero) sum = zero;
       for (int n = 0; n < g.dims[0]; n++)
         for (int y = 0; y < g.dims[2]; y++)
-          for (int x = 0; x < g.dims[3]; x++) {
-            double v = load(dy, g.type, g.offset(n, c, y, x));
-            sum += v;
-            fsum += static_cast<float>(v);
-          }
-      blend(db, b.type, b.offset(0, c, 0, 0), g.type == DOUBLE ? sum : fsum, al, be);
-    }
+          for (int x = 0; x < g.dims[3]; x++) sum += static_cast<decltype(zero)>(load(dy, g.type, g.offset(n, c, y, x)));
+      return static_cast<double>(sum);
+    };
+    for (int c = 0; c < g.dims[1]; c++) blend(db, b.type, b.offset(0, c, 0, 0), g.type == DOUBLE ? channel_sum(c, 0.0) : channel_sum(c, 0.0f), al, be);
   });
   return e == cudaSuccess ? SUCCESS : refuse(EXECUTION_FAILED, std::string(api) + ": the stream refused the work");
 }

@@ -81,11 +81,17 @@ std::string dims_text(const int* dims, int rank) {
   return s + "]";
 }
 
+int need_positive(const int* dims, int rank, const char* api) {
+  for (int i = 0; i < rank; i++)
+    if (dims[i] <= 0) return refuse(BAD_PARAM, std::string(api) + ": dimension " + std::to_string(i) + " of " + dims_text(dims, rank) + " is not positive");
+  return SUCCESS;
+}
+
 int set_tensor(Tensor* t, int type, int rank, const int* dims, const int64_t* strides, const char* api) {
   if (t == nullptr) return refuse(BAD_PARAM, std::string(api) + ": not a live tensor descriptor");
   if (!known_type(type)) return refuse(BAD_PARAM, std::string(api) + ": unknown cudnnDataType_t " + std::to_string(type));
+  if (int s = need_positive(dims, rank, api)) return s;
   for (int i = 0; i < rank; i++) {
-    if (dims[i] <= 0) return refuse(BAD_PARAM, std::string(api) + ": dimension " + std::to_string(i) + " of " + dims_text(dims, rank) + " is not positive");
     if (strides[i] <= 0) return refuse(BAD_PARAM, std::string(api) + ": stride " + std::to_string(i) + " is " + std::to_string(strides[i]) + ", not positive");
   }
   t->set = true;
@@ -322,8 +328,7 @@ int cudnnSetTensor4dDescriptor(Tensor* d, int format, int type, int n, int c, in
     return refuse(BAD_PARAM, std::string(api) + ": format " + std::to_string(format) + " is not NCHW (0) or NHWC (1)");
   }
   // a negative dimension makes negative strides too: name the dimension, which is the mistake
-  for (int i = 0; i < 4; i++)
-    if (dims[i] <= 0) return refuse(BAD_PARAM, std::string(api) + ": dimension " + std::to_string(i) + " of " + dims_text(dims, 4) + " is not positive");
+  if (int s = need_positive(dims, 4, api)) return s;
   return set_tensor(find_tensor(d), type, 4, dims, strides, api);
 }
 
@@ -365,8 +370,7 @@ int cudnnSetFilter4dDescriptor(Filter* d, int type, int format, int k, int c, in
   if (!known_type(type)) return refuse(BAD_PARAM, std::string(api) + ": unknown cudnnDataType_t " + std::to_string(type));
   if (format != NCHW && format != NHWC) return refuse(BAD_PARAM, std::string(api) + ": format " + std::to_string(format) + " is not NCHW (0) or NHWC (1)");
   int dims[4] = {k, c, h, w};
-  for (int i = 0; i < 4; i++)
-    if (dims[i] <= 0) return refuse(BAD_PARAM, std::string(api) + ": dimension " + std::to_string(i) + " of " + dims_text(dims, 4) + " is not positive");
+  if (int s = need_positive(dims, 4, api)) return s;
   *f = Filter{true, type, format, k, c, h, w};
   return SUCCESS;
 }
