@@ -19,46 +19,37 @@ final class JfrReducerEvents implements ReducerEvents {
     }
 
     @Override
-    public Span backward() {
+    public Span backward(long iteration, int rank, int buckets) {
         Backward e = new Backward();
-        e.begin();
-        return (iteration, rank, buckets, bucket, bytes, hook) -> {
-            e.end();
-            if (!e.shouldCommit()) return;
-            e.iteration = iteration;
-            e.rank = rank;
-            e.buckets = buckets;
-            e.commit();
-        };
+        e.iteration = iteration;
+        e.rank = rank;
+        e.buckets = buckets;
+        return begun(e);
     }
 
     @Override
-    public Span bucketReduce() {
+    public Span bucketReduce(long iteration, int rank, int bucket, long bytes, String hook) {
         BucketReduce e = new BucketReduce();
-        e.begin();
-        return (iteration, rank, buckets, bucket, bytes, hook) -> {
-            e.end();
-            if (!e.shouldCommit()) return;
-            e.iteration = iteration;
-            e.rank = rank;
-            e.bucket = bucket;
-            e.bytes = bytes;
-            e.hook = hook;
-            e.commit();
-        };
+        e.iteration = iteration;
+        e.rank = rank;
+        e.bucket = bucket;
+        e.bytes = bytes;
+        e.hook = hook;
+        return begun(e);
     }
 
     @Override
-    public Span finalizing() {
+    public Span finalizing(long iteration, int rank) {
         Finalize e = new Finalize();
+        e.iteration = iteration;
+        e.rank = rank;
+        return begun(e);
+    }
+
+    /** Starts timing {@code e}; the span's end commits it, which ends it and records it only while a recording wants it. */
+    private static Span begun(Event e) {
         e.begin();
-        return (iteration, rank, buckets, bucket, bytes, hook) -> {
-            e.end();
-            if (!e.shouldCommit()) return;
-            e.iteration = iteration;
-            e.rank = rank;
-            e.commit();
-        };
+        return e::commit;
     }
 
     @Override

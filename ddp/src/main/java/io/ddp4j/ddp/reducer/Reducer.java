@@ -409,7 +409,7 @@ public final class Reducer implements AutoCloseable {
         if (!hookSeen) {
             hookSeen = true;
             backwardStart = System.nanoTime();
-            backwardSpan = EVENTS.backward();
+            backwardSpan = EVENTS.backward(iteration, rank, buckets.size());
             Engine.queueCallback(this::finalizeBackward);
             for (int u : unused) markReady(u, true);
         }
@@ -450,7 +450,7 @@ public final class Reducer implements AutoCloseable {
 
     private void launch(Bucket b) {
         b.launched = System.nanoTime();
-        ReducerEvents.Span span = EVENTS.bucketReduce();
+        ReducerEvents.Span span = EVENTS.bucketReduce(iteration, rank, b.index, b.plan.numel() * b.plan.dtype().byteSize(), options.commHook().name());
         CompletableFuture<Void> f;
         try {
             f = options.commHook().reduce(context, gradBucket(b));
@@ -458,11 +458,10 @@ public final class Reducer implements AutoCloseable {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        long it = iteration;
         b.hookResult = f;
         b.future = f.whenComplete((v, t) -> {
             b.completed = System.nanoTime();
-            span.end(it, rank, buckets.size(), b.index, b.plan.numel() * b.plan.dtype().byteSize(), options.commHook().name());
+            span.end();
         });
     }
 
@@ -473,8 +472,8 @@ public final class Reducer implements AutoCloseable {
     private void finalizeBackward() {
         try {
             backwardEnd = System.nanoTime();
-            if (backwardSpan != null) backwardSpan.end(iteration, rank, buckets.size(), -1, -1, null);
-            ReducerEvents.Span finalizing = EVENTS.finalizing();
+            if (backwardSpan != null) backwardSpan.end();
+            ReducerEvents.Span finalizing = EVENTS.finalizing(iteration, rank);
             if (next < buckets.size()) throw unusedError();
             boolean onDevice = canWaitOnDevice();
             if (onDevice) {
@@ -486,7 +485,7 @@ public final class Reducer implements AutoCloseable {
             }
             if (!options.gradientAsBucketView()) copyOutOfBuckets(); // on the device: ordered after the waits
             long finished = System.nanoTime();
-            finalizing.end(iteration, rank, buckets.size(), -1, -1, null);
+            finalizing.end();
             if (!onDevice) record(finished);
             if (recordOrder && !rebuilt && (options.staticGraph() || !options.findUnusedParameters())) rebuildPending = true;
         } finally {

@@ -18,31 +18,30 @@ sealed interface ReducerEvents permits JfrReducerEvents, ReducerEvents.None {
     }
 
     /** A synchronised backward pass begins (the first gradient hook). */
-    Span backward();
+    Span backward(long iteration, int rank, int buckets);
 
     /** A bucket's communication is launched. */
-    Span bucketReduce();
+    Span bucketReduce(long iteration, int rank, int bucket, long bytes, String hook);
 
     /** The end of backward starts waiting for the buckets. */
-    Span finalizing();
+    Span finalizing(long iteration, int rank);
 
     /** The last gradient of a bucket became ready. */
     void bucketReady(long iteration, int rank, int bucket);
 
-    /** Something that began when it was made; {@code end} records it with what is known by then. */
+    /** Something that began when it was made, with all it records known then; {@code end} records it. */
     interface Span {
-        /** {@code bucket}, {@code bytes}, {@code hook}: for a bucket's reduction; the rest pass -1 and null. */
-        void end(long iteration, int rank, int buckets, int bucket, long bytes, String hook);
+        void end();
     }
 
     /** The runtime has no Flight Recorder: nothing is recorded. */
     enum None implements ReducerEvents, Span {
         INSTANCE;
 
-        @Override public Span backward() { return this; }
-        @Override public Span bucketReduce() { return this; }
-        @Override public Span finalizing() { return this; }
+        @Override public Span backward(long iteration, int rank, int buckets) { return this; }
+        @Override public Span bucketReduce(long iteration, int rank, int bucket, long bytes, String hook) { return this; }
+        @Override public Span finalizing(long iteration, int rank) { return this; }
         @Override public void bucketReady(long iteration, int rank, int bucket) {}
-        @Override public void end(long iteration, int rank, int buckets, int bucket, long bytes, String hook) {}
+        @Override public void end() {}
     }
 }
