@@ -24,14 +24,13 @@
 #include "blas_types.h"
 #include "cublaslt_matmul.h"
 #include "emulator.h"
+#include "live_objects.h"
 
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <string>
 
 using namespace ddp4j_blas;
@@ -114,36 +113,17 @@ static_assert(sizeof(HeuristicResult) == 96 && offsetof(HeuristicResult, state) 
 // Every object handed out, so a destroyed or foreign one is refused instead of read after free.
 enum class Kind { Handle, Desc, Layout, Preference };
 
-std::mutex& registry_lock() {
-  static auto* m = new std::mutex();
-  return *m;
-}
-std::map<const void*, Kind>& registry() {
-  static auto* r = new std::map<const void*, Kind>();
-  return *r;
-}
-
 template <class T>
 T* remember(T* object, Kind kind) {
-  std::lock_guard<std::mutex> lock(registry_lock());
-  registry()[object] = kind;
-  return object;
+  return ddp4j_emu::live_objects<Kind>().remember(object, kind);
 }
 
 template <class T>
 T* live(const void* p, Kind kind) {
-  std::lock_guard<std::mutex> lock(registry_lock());
-  auto it = registry().find(p);
-  return it != registry().end() && it->second == kind ? static_cast<T*>(const_cast<void*>(p)) : nullptr;
+  return ddp4j_emu::live_objects<Kind>().find<T>(p, kind);
 }
 
-bool forget(const void* p, Kind kind) {
-  std::lock_guard<std::mutex> lock(registry_lock());
-  auto it = registry().find(p);
-  if (it == registry().end() || it->second != kind) return false;
-  registry().erase(it);
-  return true;
-}
+bool forget(const void* p, Kind kind) { return ddp4j_emu::live_objects<Kind>().forget(p, kind); }
 
 // Returns `status` after saying why on stderr.
 int refuse(int status, const char* api, const char* format, ...) {

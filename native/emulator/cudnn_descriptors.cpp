@@ -6,13 +6,12 @@
 // instead of read, where cuDNN would read freed memory. Every refusal leaves its reason for
 // cudnnGetLastErrorString, which ddp4j puts in its exceptions.
 #include "cudnn_emulated.h"
+#include "live_objects.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include <cstring>
-#include <mutex>
-#include <unordered_map>
 
 namespace ddp4j_cudnn {
 
@@ -25,39 +24,22 @@ thread_local std::string last_error;
 
 enum class Kind { Handle, Tensor, Filter, Convolution, Pooling, Activation };
 
-std::mutex registry_lock;
-std::unordered_map<const void*, Kind>& registry() {
-  static auto* live = new std::unordered_map<const void*, Kind>();  // never freed: used until exit
-  return *live;
-}
-
 template <class T>
 T* find(const void* p, Kind kind) {
-  std::lock_guard<std::mutex> g(registry_lock);
-  auto it = registry().find(p);
-  return it != registry().end() && it->second == kind ? static_cast<T*>(const_cast<void*>(p)) : nullptr;
+  return ddp4j_emu::live_objects<Kind>().find<T>(p, kind);
 }
 
 template <class T>
 int create(T** out, Kind kind, const char* api) {
   if (out == nullptr) return refuse(BAD_PARAM_NULL_POINTER, std::string(api) + ": the pointer to return the new object through is NULL");
-  T* made = new T();
-  std::lock_guard<std::mutex> g(registry_lock);
-  registry()[made] = kind;
-  *out = made;
+  *out = ddp4j_emu::live_objects<Kind>().remember(new T(), kind);
   return SUCCESS;
 }
 
 template <class T>
 int destroy(T* p, Kind kind, const char* api) {
   if (p == nullptr) return SUCCESS;  // cuDNN's destroy calls accept NULL
-  {
-    std::lock_guard<std::mutex> g(registry_lock);
-    auto it = registry().find(p);
-    if (it == registry().end() || it->second != kind)
-      return refuse(BAD_PARAM, std::string(api) + ": not a live object of this kind (destroyed twice, or never made)");
-    registry().erase(it);
-  }
+  if (!ddp4j_emu::live_objects<Kind>().forget(p, kind)) return refuse(BAD_PARAM, std::string(api) + ": not a live object of this kind (destroyed twice, or never made)");
   delete p;
   return SUCCESS;
 }
