@@ -23,25 +23,29 @@ import java.util.Locale;
  * random samples (Fashion-MNIST's size; the values do not matter to the question). Prints one JSON
  * line: steps, time per step, and from the loader's {@link FeedStats} how long the compute stream
  * stood still on copy events (total, mean, max) and how long the training thread waited for
- * workers. Run on the GPU machine: {@code bash .gpu/run java io.ddp4j.benchmarks.data.FeedCheck [--workers 4] [--epochs 2] [--no-pin]}.
+ * workers. Run on the GPU machine: {@code bash .gpu/run java io.ddp4j.benchmarks.data.FeedCheck [--workers 4] [--epochs 2] [--samples 60000] [--no-pin]}
+ * (fewer samples only to smoke-run it on the CUDA emulator, where a step takes about a second).
  */
 public final class FeedCheck {
     private FeedCheck() {}
 
     public static void main(String[] args) {
-        int workers = 4, epochs = 2;
+        int workers = 4, epochs = 2, n = 60_000;
         boolean pin = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
+                case "--samples" -> n = Integer.parseInt(args[++i]);
                 case "--no-pin" -> pin = false;
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--workers N] [--epochs N] [--no-pin]");
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: [--workers N] [--epochs N] [--samples N] [--no-pin]");
             }
         }
+        if (epochs < 2 || n < 2 * Workload.W1.batch)
+            throw new IllegalArgumentException("FeedCheck: needs --epochs >= 2 (the first only warms up) and --samples >= "
+                    + 2 * Workload.W1.batch + ", got " + epochs + " and " + n);
         Device cuda = Device.cuda(0);
         Generator gen = new Generator(7);
-        int n = 60_000;
         TensorDataset data = new TensorDataset(Tensor.randn(gen, DType.F32, n, 784).keep(), randomLabels(n).keep());
         Module model = Workloads.model(Workload.W1, gen).to(cuda);
         var loss = new CrossEntropyLoss();
