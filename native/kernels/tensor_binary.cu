@@ -1,7 +1,8 @@
 // Elementwise functions of two tensors (BinaryOp) with broadcasting through stride-0 dims, and
 // where(cond, a, b). Semantics follow the CPU backend: maximum/minimum return the first operand
 // when it is NaN; pow follows Java's Math.pow (a NaN exponent gives NaN, (+-1)^(+-inf) is NaN);
-// comparisons write BOOL. Integer dtypes compute in double and truncate like Java's casts.
+// comparisons write BOOL. Integer dtypes compute in double and truncate like Java's casts, except
+// the rounding divisions (div trunc/floor, remainder, fmod), which divide integers exactly.
 #include "tensor.cuh"
 
 // BinaryOp ordinals
@@ -17,6 +18,10 @@
 #define B_GT 9
 #define B_LE 10
 #define B_GE 11
+#define B_DIV_TRUNC 12
+#define B_DIV_FLOOR 13
+#define B_REMAINDER 14
+#define B_FMOD 15
 
 template <typename T>
 __device__ inline T ddp4j_java_pow(T x, T y) {
@@ -39,6 +44,74 @@ __device__ inline double ddp4j_int_pow(double x, double y) {
   return ddp4j_java_pow(x, y);
 }
 
+// The C math functions by precision, so the rounding divisions below are written once for both.
+__device__ inline float ddp4j_fmod(float a, float b) { return fmodf(a, b); }
+__device__ inline double ddp4j_fmod(double a, double b) { return fmod(a, b); }
+__device__ inline float ddp4j_floor(float a) { return floorf(a); }
+__device__ inline double ddp4j_floor(double a) { return floor(a); }
+__device__ inline float ddp4j_trunc(float a) { return truncf(a); }
+__device__ inline double ddp4j_trunc(double a) { return trunc(a); }
+__device__ inline float ddp4j_copysign(float a, float b) { return copysignf(a, b); }
+__device__ inline double ddp4j_copysign(double a, double b) { return copysign(a, b); }
+
+// Floor division of floats as Python (and PyTorch) computes it: from the exact fmod, so a quotient
+// that rounds up to an integer it does not reach is not floored to that integer.
+template <typename T>
+__device__ inline T ddp4j_div_floor(T a, T b) {
+  if (b == (T)0) return a / b;  // +-inf or NaN, as PyTorch
+  T mod = ddp4j_fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != (T)0 && ((b < (T)0) != (mod < (T)0))) div -= (T)1;
+  if (div == (T)0) return ddp4j_copysign((T)0, a / b);
+  T floored = ddp4j_floor(div);
+  if (div - floored > (T)0.5) floored += (T)1;
+  return floored;
+}
+
+// v rounded to a 16-bit float dtype's precision; float32 unchanged.
+__device__ inline float ddp4j_round_to(int64_t t, float v) {
+  if (t == DT_F16) return __half2float(__float2half_rn(v));
+  if (t == DT_BF16) return __bfloat162float(__float2bfloat16_rn(v));
+  return v;
+}
+
+// div trunc and floor of float32, float16 and bfloat16 in float, rounding every step to the
+// dtype as PyTorch's Half and BFloat16 arithmetic does (a bfloat16 1 / 0.1 rounds to 10 first).
+__device__ inline float ddp4j_rounded_division(int64_t op, int64_t t, float a, float b) {
+  if (op == B_DIV_TRUNC) return truncf(ddp4j_round_to(t, a / b));
+  if (b == 0.0f) return a / b;
+  float mod = fmodf(a, b);  // exact, and representable in the operands' dtype
+  float div = ddp4j_round_to(t, ddp4j_round_to(t, a - mod) / b);
+  if (mod != 0.0f && ((b < 0.0f) != (mod < 0.0f))) div = ddp4j_round_to(t, div - 1.0f);
+  if (div == 0.0f) return copysignf(0.0f, a / b);
+  float floored = floorf(div);
+  return ddp4j_round_to(t, div - floored) > 0.5f ? ddp4j_round_to(t, floored + 1.0f) : floored;
+}
+
+// The remainder with the divisor's sign (Python's %), from the exact fmod.
+template <typename T>
+__device__ inline T ddp4j_remainder(T a, T b) {
+  T mod = ddp4j_fmod(a, b);
+  if (mod != (T)0 && ((b < (T)0) != (mod < (T)0))) mod += b;
+  return mod;
+}
+
+// The rounding divisions of integers, exact. A zero divisor gives 0: PyTorch raises on the CPU
+// (ddp4j's CPU path checks first), a kernel cannot, and it must not trap (the emulator runs this
+// on the host, where x / 0 and INT64_MIN / -1 raise SIGFPE).
+__device__ inline long long ddp4j_int_division(int64_t op, long long x, long long y) {
+  if (y == 0) return 0;
+  if (y == -1) return (op == B_DIV_TRUNC || op == B_DIV_FLOOR) ? (long long)(0ULL - (unsigned long long)x) : 0;
+  long long q = x / y, r = x % y;
+  bool signsDiffer = r != 0 && ((r < 0) != (y < 0));
+  switch (op) {
+    case B_DIV_TRUNC: return q;
+    case B_DIV_FLOOR: return signsDiffer ? q - 1 : q;
+    case B_REMAINDER: return signsDiffer ? r + y : r;
+    default: return r;  // FMOD
+  }
+}
+
 template <typename T>
 __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
   switch (op) {
@@ -53,7 +126,11 @@ __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
     case B_LT: return x < y ? (T)1 : (T)0;
     case B_GT: return x > y ? (T)1 : (T)0;
     case B_LE: return x <= y ? (T)1 : (T)0;
-    default: return x >= y ? (T)1 : (T)0;  // GE
+    case B_GE: return x >= y ? (T)1 : (T)0;
+    case B_DIV_TRUNC: return ddp4j_trunc(x / y);
+    case B_DIV_FLOOR: return ddp4j_div_floor(x, y);
+    case B_REMAINDER: return ddp4j_remainder(x, y);
+    default: return ddp4j_fmod(x, y);  // FMOD
   }
 }
 
@@ -62,9 +139,15 @@ DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
   const bool ints = p.a.dtype >= DT_I32 && p.b.dtype >= DT_I32;
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
-    if (f) {
+    if (f && (p.op == B_DIV_TRUNC || p.op == B_DIV_FLOOR)) {
+      float r = ddp4j_rounded_division(p.op, p.out.dtype, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
+      ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
+    } else if (f) {
       float r = ddp4j_binary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
+    } else if (p.op >= B_DIV_TRUNC && ints) {
+      long long r = ddp4j_int_division(p.op, (long long)ddp4j_load(p.a.ptr, p.a.dtype, off.a), (long long)ddp4j_load(p.b.ptr, p.b.dtype, off.b));
+      ddp4j_store(p.out.ptr, p.out.dtype, off.o, (double)r);
     } else if (p.op == B_POW && ints) {
       double r = ddp4j_int_pow(ddp4j_load(p.a.ptr, p.a.dtype, off.a), ddp4j_load(p.b.ptr, p.b.dtype, off.b));
       ddp4j_store(p.out.ptr, p.out.dtype, off.o, r);

@@ -12,6 +12,7 @@ import io.ddp4j.tensor.memory.Storage;
 import io.ddp4j.tensor.ops.Checks;
 import io.ddp4j.tensor.ops.Creation;
 import io.ddp4j.tensor.ops.Elementwise;
+import io.ddp4j.tensor.ops.InPlace;
 import io.ddp4j.tensor.ops.LinearAlgebra;
 import io.ddp4j.tensor.ops.Reductions;
 import io.ddp4j.tensor.ops.Softmax;
@@ -28,8 +29,8 @@ import java.util.function.Consumer;
  * saying where each element lives in it. Views ({@link #reshape}, {@link #transpose},
  * {@link #narrow}, {@link #expand}, ...) share the storage. Ops broadcast like PyTorch's and
  * need operands on one device; elementwise ops of mixed dtypes follow PyTorch's type promotion
- * ({@link io.ddp4j.tensor.ops.TypePromotion}), while matmul, convolution and in-place ops need one
- * dtype. With {@link #setRequiresGrad} a tensor becomes a
+ * ({@link io.ddp4j.tensor.ops.TypePromotion}), and in-place ops cast the promoted result into the
+ * tensor's own dtype when it can hold it; matmul and convolution need one dtype. With {@link #setRequiresGrad} a tensor becomes a
  * leaf of the autograd graph; {@link #backward()} fills leaves' {@link #grad()}.
  *
  * <p>A tensor belongs to the {@link Scope} open on its thread when it was made, which closes it;
@@ -240,6 +241,18 @@ public final class Tensor implements AutoCloseable {
     public Tensor div(Tensor other) { return Elementwise.binary(BinaryOp.DIV, this, other); }
     public Tensor div(double value) { return Elementwise.binary(BinaryOp.DIV, this, value); }
     public Tensor div(long value) { return Elementwise.binary(BinaryOp.DIV, this, value); }
+    /** The quotient rounded toward zero or down (PyTorch's rounding_mode); integers stay integers and must not divide by 0. Its gradient is 0. */
+    public Tensor div(Tensor other, RoundingMode mode) { return Elementwise.binary(mode.op(), this, other); }
+    public Tensor div(double value, RoundingMode mode) { return Elementwise.binary(mode.op(), this, value); }
+    public Tensor div(long value, RoundingMode mode) { return Elementwise.binary(mode.op(), this, value); }
+    /** this - other * floor(this / other): the result takes the divisor's sign (Python's %, PyTorch's remainder). */
+    public Tensor remainder(Tensor other) { return Elementwise.binary(BinaryOp.REMAINDER, this, other); }
+    public Tensor remainder(double value) { return Elementwise.binary(BinaryOp.REMAINDER, this, value); }
+    public Tensor remainder(long value) { return Elementwise.binary(BinaryOp.REMAINDER, this, value); }
+    /** this - other * trunc(this / other): the result takes the dividend's sign (C's fmod, PyTorch's fmod). */
+    public Tensor fmod(Tensor other) { return Elementwise.binary(BinaryOp.FMOD, this, other); }
+    public Tensor fmod(double value) { return Elementwise.binary(BinaryOp.FMOD, this, value); }
+    public Tensor fmod(long value) { return Elementwise.binary(BinaryOp.FMOD, this, value); }
     public Tensor pow(Tensor exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
     public Tensor pow(double exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
     public Tensor pow(long exponent) { return Elementwise.binary(BinaryOp.POW, this, exponent); }
@@ -275,16 +288,31 @@ public final class Tensor implements AutoCloseable {
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return Elementwise.where(cond, a, b); }
 
     // ---------------------------------------------------------------- in place (no autograd; for optimizers, DDP, grad buffers)
+    // Computed as the out-of-place op would be (type promotion), then cast into this tensor's
+    // dtype, which must hold the result: PyTorch's f32.add_(bf16) works, i64.mul_(2.5) is refused.
 
     /** this += other (broadcast to this shape), written into this tensor's own memory. */
-    public Tensor addInPlace(Tensor other) { return Elementwise.addInPlace(this, other, 1); }
-    /** this += alpha * other, in place (SGD's p.add_(g, alpha=-lr)). */
-    public Tensor addInPlace(Tensor other, double alpha) { return Elementwise.addInPlace(this, other, alpha); }
-    public Tensor mulInPlace(double value) { return Elementwise.mulInPlace(this, value); }
-    public Tensor fillInPlace(double value) { return Elementwise.fillInPlace(this, value); }
-    public Tensor zeroInPlace() { return Elementwise.fillInPlace(this, 0); }
-    /** Copies src (broadcast, cast) into this tensor's memory. */
-    public Tensor copyFrom(Tensor src) { return Elementwise.copyInto(this, src); }
+    public Tensor addInPlace(Tensor other) { return InPlace.binary(BinaryOp.ADD, this, other); }
+    /** this += alpha * other, in place (SGD's p.add_(g, alpha=-lr)); alpha is whole for integer tensors. */
+    public Tensor addInPlace(Tensor other, double alpha) { return InPlace.add(this, other, alpha); }
+    public Tensor addInPlace(double value) { return InPlace.binary(BinaryOp.ADD, this, value, true); }
+    public Tensor addInPlace(long value) { return InPlace.binary(BinaryOp.ADD, this, value, false); }
+    public Tensor subInPlace(Tensor other) { return InPlace.binary(BinaryOp.SUB, this, other); }
+    public Tensor subInPlace(double value) { return InPlace.binary(BinaryOp.SUB, this, value, true); }
+    public Tensor subInPlace(long value) { return InPlace.binary(BinaryOp.SUB, this, value, false); }
+    public Tensor mulInPlace(Tensor other) { return InPlace.binary(BinaryOp.MUL, this, other); }
+    /** this *= value; a double is Python's float, so an integer tensor refuses it (use the long overload). */
+    public Tensor mulInPlace(double value) { return InPlace.binary(BinaryOp.MUL, this, value, true); }
+    public Tensor mulInPlace(long value) { return InPlace.binary(BinaryOp.MUL, this, value, false); }
+    /** this /= other, true division: only floating-point tensors can hold it. */
+    public Tensor divInPlace(Tensor other) { return InPlace.binary(BinaryOp.DIV, this, other); }
+    public Tensor divInPlace(double value) { return InPlace.binary(BinaryOp.DIV, this, value, true); }
+    public Tensor divInPlace(Tensor other, RoundingMode mode) { return InPlace.binary(mode.op(), this, other); }
+    public Tensor divInPlace(long value, RoundingMode mode) { return InPlace.binary(mode.op(), this, value, false); }
+    public Tensor fillInPlace(double value) { return InPlace.fill(this, value); }
+    public Tensor zeroInPlace() { return InPlace.fill(this, 0); }
+    /** Copies src (broadcast, cast, from any device) into this tensor's memory. */
+    public Tensor copyFrom(Tensor src) { return InPlace.copyInto(this, src); }
 
     // ---------------------------------------------------------------- reductions
 

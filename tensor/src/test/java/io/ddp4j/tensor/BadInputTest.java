@@ -2,9 +2,8 @@ package io.ddp4j.tensor;
 
 import io.ddp4j.tensor.memory.DeviceStorage;
 import io.ddp4j.tensor.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 import java.util.List;
@@ -13,19 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Wrong shapes, dtypes, devices, dims and indices fail with a message naming the op and the operands. */
+@ExtendWith(ScopePerTest.class)
 class BadInputTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static void fails(Class<? extends Throwable> type, Executable call, String... mustMention) {
         Throwable e = assertThrows(type, call);
         for (String s : mustMention)

@@ -47,6 +47,11 @@ class GradCheckTest {
         GradCheck.check("maximum", x -> x[0].maximum(x[1]), a, b);
         GradCheck.check("minimum", x -> x[0].minimum(x[1]), a, b);
         GradCheck.check("scalar ops", x -> x[0].add(1.5).sub(0.5).mul(3).div(2).pow(2.0), a);
+        // piecewise linear in both operands; random points are far from the jumps at whole quotients
+        GradCheck.check("remainder", x -> x[0].remainder(x[1]), a.mul(3), c);
+        GradCheck.check("remainder by negatives", x -> x[0].remainder(x[1]), a.mul(3), c.neg());
+        GradCheck.check("fmod", x -> x[0].fmod(x[1]), a.mul(3), c.neg());
+        GradCheck.check("remainder and fmod by scalars", x -> x[0].remainder(1.5).fmod(-0.7), a.mul(3));
     }
 
     @Test

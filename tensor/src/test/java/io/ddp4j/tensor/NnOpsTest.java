@@ -2,27 +2,15 @@ package io.ddp4j.tensor;
 
 import io.ddp4j.tensor.backend.Conv2dParams;
 import io.ddp4j.tensor.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** conv2d, pooling, batch norm, softmax and cross entropy on inputs small enough to work out by hand. */
+@ExtendWith(ScopePerTest.class)
 class NnOpsTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** 1..9 as a [1, 1, 3, 3] image. */
     private static Tensor oneToNine() {
         return Tensor.arange(1, 10, 1, DType.F64).reshape(1, 1, 3, 3);

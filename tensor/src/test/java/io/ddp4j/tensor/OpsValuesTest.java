@@ -1,9 +1,8 @@
 package io.ddp4j.tensor;
 
 import io.ddp4j.tensor.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
@@ -11,19 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Elementwise, reductions, matmul and indexing against values worked out by hand. */
+@ExtendWith(ScopePerTest.class)
 class OpsValuesTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static Tensor f64(double[] v, int... shape) {
         return Tensor.fromArray(v, shape);
     }

@@ -2,9 +2,8 @@ package io.ddp4j.tensor;
 
 import io.ddp4j.tensor.backend.cpu.Philox;
 import io.ddp4j.tensor.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,19 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The counter-based generator, and the tensors made from it. */
+@ExtendWith(ScopePerTest.class)
 class RandomTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     @Test
     void philoxMatchesTheRandom123KnownAnswers() {
         int[] out = new int[4];

@@ -2,6 +2,7 @@ package io.ddp4j.tensor.autograd;
 
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
+import io.ddp4j.tensor.RoundingMode;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.backend.BinaryOp;
 import io.ddp4j.tensor.backend.Conv2dParams;
@@ -55,10 +56,14 @@ public final class Derivatives {
      * only their shapes, so an op may free operand copies it made (type promotion) at once.
      */
     public static boolean binarySavesOperands(BinaryOp op) {
-        return op != BinaryOp.ADD && op != BinaryOp.SUB;
+        return switch (op) {
+            case ADD, SUB, DIV_TRUNC, DIV_FLOOR -> false;
+            default -> true;
+        };
     }
 
     public static GradFn binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (op == BinaryOp.DIV_TRUNC || op == BinaryOp.DIV_FLOOR) return zeros(a, b); // a step function: PyTorch's gradient is 0
         if (!binarySavesOperands(op)) {
             int[] shapeA = a.shape(), shapeB = b.shape();
             boolean negate = op == BinaryOp.SUB;
@@ -86,10 +91,26 @@ public final class Derivatives {
                     if (needs[0]) ga = unbroadcast(g.mul(aWins), a);
                     if (needs[1]) gb = unbroadcast(g.mul(aWins.neg().add(1)), b);
                 }
+                case REMAINDER, FMOD -> {
+                    // x - y * q with q = floor(x / y) or trunc(x / y), piecewise constant
+                    if (needs[0]) ga = unbroadcast(g, a);
+                    if (needs[1]) {
+                        try (Tensor q = a.div(b, op == BinaryOp.REMAINDER ? RoundingMode.FLOOR : RoundingMode.TRUNC)) {
+                            gb = unbroadcast(g.mul(q).neg(), b);
+                        }
+                    }
+                }
                 default -> throw new IllegalStateException(op + " has no gradient");
             }
             return grads(ga, gb);
         };
+    }
+
+    /** Zero gradients shaped like a and b, keeping only their shapes. */
+    private static GradFn zeros(Tensor a, Tensor b) {
+        int[] shapeA = a.shape(), shapeB = b.shape();
+        return (g, needs) -> grads(needs[0] ? Tensor.zeros(g.dtype(), g.device(), shapeA) : null,
+                needs[1] ? Tensor.zeros(g.dtype(), g.device(), shapeB) : null);
     }
 
     /** a op value for a constant value. */
@@ -99,6 +120,8 @@ public final class Derivatives {
             case MUL -> g.mul(value);
             case DIV -> g.div(value);
             case POW -> g.mul(a.pow(value - 1)).mul(value);
+            case DIV_TRUNC, DIV_FLOOR -> Tensor.zeros(g.dtype(), g.device(), g.shape());
+            case REMAINDER, FMOD -> g;
             case MAXIMUM -> g.mul(a.gt(value).to(a.dtype()).add(a.eq(value).to(a.dtype()).mul(0.5)));
             case MINIMUM -> g.mul(a.lt(value).to(a.dtype()).add(a.eq(value).to(a.dtype()).mul(0.5)));
             default -> throw new IllegalStateException(op + " has no gradient");

@@ -15,7 +15,7 @@ import io.ddp4j.tensor.backend.UnaryOp;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** Elementwise ops with broadcasting, and the in-place updates optimizers and DDP use. */
+/** Elementwise ops with broadcasting and PyTorch's type promotion; {@link InPlace} has the in-place forms. */
 public final class Elementwise {
     private Elementwise() {}
 
@@ -62,6 +62,7 @@ public final class Elementwise {
         Tensor ca = operand(a, device, common), cb = operand(b, device, common);
         Tensor out = null;
         try {
+            if (op.isRoundingDivision()) checkRoundingDivision(name, common, a, b, cb);
             out = Tensor.empty(op.isComparison() ? DType.BOOL : common, device, shape);
             Backends.forDevice(device).binary(op, Layouts.broadcastTo(ca.data(name), shape), Layouts.broadcastTo(cb.data(name), shape), out.data(name));
             if (op.isComparison()) return out;
@@ -83,7 +84,7 @@ public final class Elementwise {
         return a.device();
     }
 
-    private static boolean isCpuScalar(Tensor t) {
+    static boolean isCpuScalar(Tensor t) {
         return t.dim() == 0 && t.device().isCpu();
     }
 
@@ -137,12 +138,38 @@ public final class Elementwise {
                 closeCasts(out, a, ca, a, a);
             }
         }
+        if (op.isRoundingDivision()) {
+            if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and the scalar " + value);
+            if (!a.dtype().isFloatingPoint() && value == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
+        }
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
         try (Tensor s = scalarLike(a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
         }
         if (op.isComparison()) return out;
         return Autograd.record(name, out, Derivatives.binaryScalar(op, a, value, out), a);
+    }
+
+    /**
+     * PyTorch's rules for the rounding divisions: no bool operands, and no integer division by
+     * zero, which PyTorch's CPU kernels raise as ZeroDivisionError. The divisor is checked only on
+     * the CPU: on a GPU the check would wait for the device, and PyTorch's CUDA kernels do not
+     * check either (ddp4j's give 0).
+     */
+    static void checkRoundingDivision(String name, DType common, Tensor a, Tensor b, Tensor divisor) {
+        if (common == DType.BOOL) throw boolDivision(name, a.describe() + " and " + b.describe());
+        if (common.isFloatingPoint() || !divisor.device().isCpu()) return;
+        try (GradMode.Guard g = GradMode.noGrad(); Tensor zeros = divisor.eq(0L); Tensor count = zeros.sum()) {
+            if (count.item() > 0) throw zeroDivisor(name, a.describe(), b.describe() + " (" + (long) count.item() + " zero(s))");
+        }
+    }
+
+    private static IllegalArgumentException boolDivision(String name, String operands) {
+        return new IllegalArgumentException(name + ": not defined for bool tensors (as in PyTorch), got " + operands);
+    }
+
+    private static ArithmeticException zeroDivisor(String name, String dividend, String divisor) {
+        return new ArithmeticException(name + ": integer division by zero (PyTorch's ZeroDivisionError): " + dividend + " divided by " + divisor);
     }
 
     /** A 0-d tensor with a's dtype and device, outside any scope (callers close it). */
@@ -191,100 +218,4 @@ public final class Elementwise {
         return Autograd.record("clamp", out, Derivatives.clamp(x, min, max), x);
     }
 
-    // ---------------------------------------------------------------- in place
-
-    private static TensorData writable(String op, Tensor t) {
-        if (GradMode.isEnabled() && t.requiresGrad())
-            throw new IllegalStateException(op + ": " + t.describe() + " requires grad and cannot be changed in place while grad "
-                    + "mode is on; do it inside GradMode.noGrad() (as optimizers do)");
-        TensorData d = t.data(op);
-        for (int i = 0; i < d.rank(); i++)
-            if (d.strides()[i] == 0 && d.shape()[i] > 1)
-                throw new IllegalArgumentException(op + ": cannot write into " + t.describe() + ", an expanded view whose elements share memory");
-        return d;
-    }
-
-    private static TensorData broadcastInto(String op, Tensor target, Tensor src) {
-        int[] shape = Checks.broadcastShapes(op, target, src);
-        if (!Arrays.equals(shape, target.shape()))
-            throw new IllegalArgumentException(op + ": " + src.describe() + " does not broadcast to the shape of " + target.describe());
-        return Layouts.broadcastTo(src.data(op), shape);
-    }
-
-    public static Tensor addInPlace(Tensor t, Tensor other, double alpha) {
-        Checks.open("addInPlace", t, other);
-        if (!other.device().equals(t.device()) && isCpuScalar(other)) { // a CPU scalar, as PyTorch allows
-            try (Tensor moved = other.to(t.device()).keep()) {
-                return addInPlace(t, moved, alpha);
-            }
-        }
-        Checks.compatible("addInPlace", t, other);
-        TensorData dst = writable("addInPlace", t);
-        TensorData src = broadcastInto("addInPlace", t, other);
-        Backend backend = Backends.forDevice(t.device());
-        if (alpha == 1) {
-            backend.binary(BinaryOp.ADD, dst, src, dst);
-            return t;
-        }
-        try (Tensor a = scalarLike(t, alpha); Tensor scaled = Tensor.empty(t.dtype(), t.device(), t.shape()).keep()) {
-            TensorData sd = scaled.data("addInPlace");
-            backend.binary(BinaryOp.MUL, src, Layouts.broadcastTo(a.data("addInPlace"), t.shape()), sd);
-            backend.binary(BinaryOp.ADD, dst, sd, dst);
-        }
-        return t;
-    }
-
-    public static Tensor mulInPlace(Tensor t, double value) {
-        TensorData dst = writable("mulInPlace", t);
-        try (Tensor s = scalarLike(t, value)) {
-            Backends.forDevice(t.device()).binary(BinaryOp.MUL, dst, Layouts.broadcastTo(s.data("mulInPlace"), t.shape()), dst);
-        }
-        return t;
-    }
-
-    public static Tensor fillInPlace(Tensor t, double value) {
-        Backends.forDevice(t.device()).fill(writable("fillInPlace", t), value);
-        return t;
-    }
-
-    public static Tensor copyInto(Tensor dst, Tensor src) {
-        Checks.open("copyFrom", dst, src);
-        if (!src.device().equals(dst.device())) { // across devices, as PyTorch's copy_
-            writable("copyFrom", dst); // here: under noGrad below it would not refuse a leaf that requires grad
-            try (GradMode.Guard g = GradMode.noGrad()) {
-                if (copyBetweenHostAndDevice(dst, src)) return dst;
-                try (Tensor moved = src.to(dst.device()).keep()) {
-                    return copyInto(dst, moved); // the source moved first (broadcast, dtype change, GPU to GPU)
-                }
-            }
-        }
-        TensorData d = writable("copyFrom", dst);
-        Backends.forDevice(dst.device()).copy(broadcastInto("copyFrom", dst, src), d);
-        return dst;
-    }
-
-    /**
-     * One copy between host and device when the two have the same dtype and shape: the device
-     * backend reads or writes the CPU side's dense bytes directly (no staging tensor on the other
-     * device). False when that does not apply, or when the CPU destination is not dense.
-     */
-    private static boolean copyBetweenHostAndDevice(Tensor dst, Tensor src) {
-        if (dst.dtype() != src.dtype() || !Arrays.equals(dst.shape(), src.shape())) return false;
-        if (dst.device().isCpu()) {
-            if (!dst.isContiguous()) return false;
-            TensorData from = src.data("copyFrom");
-            writable("copyFrom", dst);
-            Backends.forDevice(src.device()).toHost(from, Transfer.hostSegment(dst));
-            return true;
-        }
-        if (!src.device().isCpu()) return false;
-        TensorData to = writable("copyFrom", dst);
-        Tensor dense = src.contiguous();
-        try {
-            Backends.forDevice(dst.device()).fromHost(Transfer.hostSegment(dense), to);
-        } finally {
-            if (dense != src) dense.close();
-        }
-        return true;
-    }
 }

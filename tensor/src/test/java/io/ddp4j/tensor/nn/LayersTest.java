@@ -2,12 +2,11 @@ package io.ddp4j.tensor.nn;
 
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Generator;
-import io.ddp4j.tensor.Scope;
+import io.ddp4j.tensor.ScopePerTest;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.nn.models.ReferenceModels;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,19 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What each layer computes, checked against values worked out by hand from PyTorch's definitions. */
+@ExtendWith(ScopePerTest.class)
 class LayersTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     @Test
     void linearComputesXTimesWeightTransposedPlusBias() {
         try (Linear l = new Linear(2, 2, true, new Generator(1))) {

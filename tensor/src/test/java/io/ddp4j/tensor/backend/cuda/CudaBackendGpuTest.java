@@ -4,6 +4,7 @@ import io.ddp4j.bindings.cuda.CudaAvailability;
 import io.ddp4j.tensor.DType;
 import io.ddp4j.tensor.Device;
 import io.ddp4j.tensor.Generator;
+import io.ddp4j.tensor.RoundingMode;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.backend.Backend;
@@ -164,6 +165,54 @@ class CudaBackendGpuTest {
         same("exp(i32)", 1e-6, 1e-6, x -> x[0].div(10).exp(), i);
         same("int pow", 0, 0, x -> x[0].pow(x[1]), i, j);
         same("int add i64", 0, 0, x -> x[0].to(DType.I64).add(x[1].to(DType.I64)), i, j);
+    }
+
+    @Test
+    void roundingDivisionsMatchTheCpuExactly() {
+        for (DType t : new DType[]{DType.F32, DType.F64, DType.F16, DType.BF16}) {
+            Tensor a = randn(DType.F64, 3, 1, 5).mul(10).to(t), b = randn(DType.F64, 5, 4).mul(3).to(t);
+            same(t + " div trunc", 0, 0, x -> x[0].div(x[1].t(), RoundingMode.TRUNC), a, b);
+            same(t + " div floor", 0, 0, x -> x[0].div(x[1].t(), RoundingMode.FLOOR), a, b);
+            same(t + " remainder", 0, 0, x -> x[0].remainder(x[1].t()), a, b);
+            same(t + " fmod", 0, 0, x -> x[0].fmod(x[1].t()), a, b);
+            same(t + " by scalars", 0, 0, x -> x[0].div(-0.3, RoundingMode.FLOOR).add(x[0].remainder(0.7)), a);
+        }
+        // RoundingDivisionTest's PyTorch table: quotients that round to an integer, zero divisors, signed zeros
+        Tensor p = Tensor.fromArray(new double[]{1.0, -1.0, 7.5, -7.5, 5.0, -5.0, 0.0, 1e-30}, 8);
+        Tensor q = Tensor.fromArray(new double[]{0.1, 0.1, -2.0, 2.0, 0.0, 0.0, -3.0, 1e30}, 8);
+        for (DType t : new DType[]{DType.F32, DType.F64, DType.BF16}) {
+            for (RoundingMode mode : RoundingMode.values())
+                same(t + " table div " + mode, 0, 0, x -> x[0].div(x[1], mode), p.to(t), q.to(t));
+            same(t + " table remainder", 0, 0, x -> x[0].remainder(x[1]), p.to(t), q.to(t));
+            same(t + " table fmod", 0, 0, x -> x[0].fmod(x[1]), p.to(t), q.to(t));
+        }
+        // integers divide exactly on the device too
+        Tensor i = Tensor.arange(-20, 20, 1, DType.I64).reshape(8, 5), j = Tensor.fromArray(new long[]{3, -2, 7, -1, 1}, 5);
+        for (DType t : new DType[]{DType.I32, DType.I64}) {
+            for (RoundingMode mode : RoundingMode.values())
+                same(t + " int div " + mode, 0, 0, x -> x[0].div(x[1], mode), i.to(t), j.to(t));
+            same(t + " int remainder", 0, 0, x -> x[0].remainder(x[1]), i.to(t), j.to(t));
+            same(t + " int fmod", 0, 0, x -> x[0].fmod(x[1]), i.to(t), j.to(t));
+        }
+        same("u8 floor", 0, 0, x -> x[0].div(x[1], RoundingMode.FLOOR), i.abs().to(DType.U8), j.abs().to(DType.U8));
+        Tensor min = Tensor.fromArray(new long[]{Long.MIN_VALUE}, 1);
+        assertArrayEquals(new long[]{Long.MIN_VALUE}, min.to(CUDA).div(-1L, RoundingMode.TRUNC).toLongArray(), "wraps, no trap");
+    }
+
+    @Test
+    void inPlaceOpsCastThePromotedResultOnTheDevice() {
+        Tensor h = randn(DType.F64, 4, 4).to(DType.BF16), f = randn(DType.F64, 4, 4).to(DType.F32);
+        same("bf16 += f32", 0, 0, x -> x[0].mul(1L).addInPlace(x[1]), h, f);
+        same("bf16 += f32 * alpha", 0, 0, x -> x[0].mul(1L).addInPlace(x[1], 1.0 / 3), h, f);
+        same("f32 *= bf16 (no temporary)", 0, 0, x -> x[0].mul(1L).mulInPlace(x[1].to(DType.F32)), f, h);
+        same("f32 -= a CPU f64 scalar", 0, 0, x -> x[0].mul(1L).subInPlace(Tensor.scalar(0.25, DType.F64)), f);
+        same("f32 += its own transpose", 0, 0, x -> { Tensor y = x[0].mul(1L); return y.addInPlace(y.t()); }, f);
+        Tensor ints = Tensor.arange(-8, 8, 1, DType.I64).reshape(4, 4);
+        same("i64 //= i32", 0, 0, x -> x[0].mul(1L).divInPlace(x[1], RoundingMode.FLOOR), ints, Tensor.full(3, DType.I32, Device.CPU, 4));
+        same("i64 *= 3", 0, 0, x -> x[0].mul(1L).mulInPlace(3L), ints);
+        Tensor onDevice = ints.to(CUDA);
+        assertThrows(IllegalArgumentException.class, () -> onDevice.mulInPlace(2.5));
+        assertArrayEquals(ints.toLongArray(), onDevice.toLongArray(), "a refused in-place op leaves the tensor alone");
     }
 
     private static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
