@@ -140,7 +140,9 @@ DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
     if (f && (p.op == B_DIV_TRUNC || p.op == B_DIV_FLOOR)) {
-      float r = ddp4j_rounded_division(p.op, p.out.dtype, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
+      // in the operands' dtype; a 16-bit tensor over a float32 scalar computes in float (PyTorch's scalar path)
+      const int64_t precision = p.a.dtype == p.b.dtype ? p.a.dtype : DT_F32;
+      float r = ddp4j_rounded_division(p.op, precision, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
     } else if (f) {
       float r = ddp4j_binary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));

@@ -212,4 +212,32 @@ class TypePromotionTest {
         assertTrue(shapes.getMessage().contains("float32[2, 2]") && shapes.getMessage().contains("float64[3]"),
                 "a shape error names the operands as the caller gave them: " + shapes.getMessage());
     }
+    /** bf16(x op s) with s a float, computed in float: PyTorch's scalar path for 16-bit tensors. */
+    private static double[] inFloat(Tensor x, java.util.function.DoubleBinaryOperator op, double scalar, DType dtype) {
+        double[] v = x.toDoubleArray();
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = (float) op.applyAsDouble((float) v[i], (float) scalar);
+        return Tensor.fromArray(r, r.length).to(dtype).toDoubleArray();
+    }
+
+    @Test
+    void sixteenBitTensorsMeetFloatScalarsUnroundedAsInPyTorch() {
+        for (DType t : new DType[]{DType.BF16, DType.F16}) {
+            Tensor x = Tensor.arange(1, 200, 1, DType.F32).mul(1.37).to(t);
+            double s = 0.1, root = 1 / Math.sqrt(96);
+            // float products of a 16-bit value and a float are exact in double, so these are float's own results
+            assertArrayEquals(inFloat(x, (a, b) -> (float) (a * b), s, t), x.mul(s).toDoubleArray(), t + " x * 0.1");
+            assertArrayEquals(inFloat(x, (a, b) -> (float) (a * b), root, t), x.mul(root).toDoubleArray(), t + " x * 1/sqrt(96)");
+            assertArrayEquals(inFloat(x, (a, b) -> (float) ((float) a - (float) b), 0.3, t), x.sub(0.3).toDoubleArray(), t + " x - 0.3");
+            assertArrayEquals(inFloat(x, (a, b) -> (float) ((float) a / (float) b), 3.0, t), x.div(3.0).toDoubleArray(), t + " x / 3");
+            // x is positive, so truncating is flooring the float quotient (x // 0.3 floors from fmod instead: RoundingDivisionTest)
+            assertArrayEquals(inFloat(x, (a, b) -> Math.floor((float) a / (float) b), 0.3, t),
+                    x.div(0.3, RoundingMode.TRUNC).toDoubleArray(), t + " trunc(x / 0.3)");
+            // the same products with the scalar rounded to the tensor's dtype first (PyTorch 1.x on the CPU) differ
+            Tensor rounded = x.mul(Tensor.scalar(s, t));
+            assertFalse(java.util.Arrays.equals(rounded.toDoubleArray(), x.mul(s).toDoubleArray()), t + ": the check must tell the two apart");
+            // in place, the same
+            assertArrayEquals(x.mul(s).toDoubleArray(), x.mul(1L).mulInPlace(s).toDoubleArray(), t + " x *= 0.1");
+        }
+    }
 }

@@ -143,7 +143,7 @@ public final class Elementwise {
             if (!a.dtype().isFloatingPoint() && value == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
         }
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
-        try (Tensor s = scalarLike(a, value)) {
+        try (Tensor s = scalarOperand(op, a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
         }
         if (op.isComparison()) return out;
@@ -170,6 +170,24 @@ public final class Elementwise {
 
     private static ArithmeticException zeroDivisor(String name, String dividend, String divisor) {
         return new ArithmeticException(name + ": integer division by zero (PyTorch's ZeroDivisionError): " + dividend + " divided by " + divisor);
+    }
+
+    /**
+     * The 0-d tensor that carries a scalar into {@code a op value}: a's dtype, except that float16
+     * and bfloat16 tensors meet add, sub, mul and div scalars (rounded divisions included) as
+     * float32, unrounded: PyTorch computes those in float with the scalar as given (its "opmath"
+     * scalar paths, on the CPU since 2.x and always on CUDA), so bf16 x * 0.1 is x * 0.1f rounded
+     * once, not x * bf16(0.1). Outside any scope (callers close it).
+     */
+    static Tensor scalarOperand(BinaryOp op, Tensor a, double value) {
+        boolean opmath = (a.dtype() == DType.F16 || a.dtype() == DType.BF16) && switch (op) {
+            case ADD, SUB, MUL, DIV, DIV_TRUNC, DIV_FLOOR -> true;
+            default -> false;
+        };
+        if (!opmath) return scalarLike(a, value);
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            return Creation.full(value, DType.F32, a.device()).keep();
+        }
     }
 
     /** A 0-d tensor with a's dtype and device, outside any scope (callers close it). */

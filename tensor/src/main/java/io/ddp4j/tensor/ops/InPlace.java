@@ -73,7 +73,7 @@ public final class InPlace {
                 if (!common.isFloatingPoint() && value == 0)
                     throw new ArithmeticException(name + ": integer division by zero (PyTorch's ZeroDivisionError): " + t.describe() + " divided by 0");
             }
-            try (Tensor s = Elementwise.scalarLike(t, value)) {
+            try (Tensor s = Elementwise.scalarOperand(op, t, value)) {
                 Backends.forDevice(t.device()).binary(op, dst, Layouts.broadcastTo(s.data(name), t.shape()), dst);
             }
             return t;

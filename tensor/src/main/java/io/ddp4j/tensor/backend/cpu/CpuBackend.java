@@ -162,7 +162,7 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 case GT -> { for (int i = 0; i < count; i++) r[i] = x[i] > y[i] ? 1 : 0; }
                 case LE -> { for (int i = 0; i < count; i++) r[i] = x[i] <= y[i] ? 1 : 0; }
                 case GE -> { for (int i = 0; i < count; i++) r[i] = x[i] >= y[i] ? 1 : 0; }
-                case DIV_TRUNC, DIV_FLOOR, REMAINDER, FMOD -> CpuDivision.apply(op, out.dtype(), x, y, r, count);
+                case DIV_TRUNC, DIV_FLOOR, REMAINDER, FMOD -> CpuDivision.apply(op, CpuDivision.precision(a.dtype(), b.dtype(), out.dtype()), x, y, r, count);
             }
         });
     }

@@ -12,6 +12,16 @@ import io.ddp4j.tensor.backend.BinaryOp;
 final class CpuDivision {
     private CpuDivision() {}
 
+    /**
+     * The dtype a rounding division computes in: the output's for integers; else the operands'
+     * when they share one; float32 when a 16-bit tensor meets a float32 scalar (PyTorch's scalar
+     * path, which rounds nothing before the end).
+     */
+    static DType precision(DType a, DType b, DType out) {
+        if (!out.isFloatingPoint()) return out;
+        return a == b ? a : DType.F32;
+    }
+
     static void apply(BinaryOp op, DType dtype, double[] x, double[] y, double[] r, int count) {
         if (!dtype.isFloatingPoint()) {
             for (int i = 0; i < count; i++) r[i] = integer(op, (long) x[i], (long) y[i]);

@@ -176,6 +176,7 @@ class CudaBackendGpuTest {
             same(t + " remainder", 0, 0, x -> x[0].remainder(x[1].t()), a, b);
             same(t + " fmod", 0, 0, x -> x[0].fmod(x[1].t()), a, b);
             same(t + " by scalars", 0, 0, x -> x[0].div(-0.3, RoundingMode.FLOOR).add(x[0].remainder(0.7)), a);
+            same(t + " with float scalars (float32 for 16-bit tensors)", 0, 0, x -> x[0].mul(0.1).sub(0.3).div(3.0).div(0.7, RoundingMode.TRUNC), a);
         }
         // RoundingDivisionTest's PyTorch table: quotients that round to an integer, zero divisors, signed zeros
         Tensor p = Tensor.fromArray(new double[]{1.0, -1.0, 7.5, -7.5, 5.0, -5.0, 0.0, 1e-30}, 8);
