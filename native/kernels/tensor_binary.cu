@@ -54,38 +54,32 @@ __device__ inline double ddp4j_trunc(double a) { return trunc(a); }
 __device__ inline float ddp4j_copysign(float a, float b) { return copysignf(a, b); }
 __device__ inline double ddp4j_copysign(double a, double b) { return copysign(a, b); }
 
-// Floor division of floats as Python (and PyTorch) computes it: from the exact fmod, so a quotient
-// that rounds up to an integer it does not reach is not floored to that integer.
-template <typename T>
-__device__ inline T ddp4j_div_floor(T a, T b) {
-  if (b == (T)0) return a / b;  // +-inf or NaN, as PyTorch
-  T mod = ddp4j_fmod(a, b);
-  T div = (a - mod) / b;
-  if (mod != (T)0 && ((b < (T)0) != (mod < (T)0))) div -= (T)1;
-  if (div == (T)0) return ddp4j_copysign((T)0, a / b);
-  T floored = ddp4j_floor(div);
-  if (div - floored > (T)0.5) floored += (T)1;
-  return floored;
-}
-
-// v rounded to a 16-bit float dtype's precision; float32 unchanged.
+// v rounded to a 16-bit float dtype's precision t; float32 and double unchanged.
 __device__ inline float ddp4j_round_to(int64_t t, float v) {
   if (t == DT_F16) return __half2float(__float2half_rn(v));
   if (t == DT_BF16) return __bfloat162float(__float2bfloat16_rn(v));
   return v;
 }
+__device__ inline double ddp4j_round_to(int64_t, double v) { return v; }
 
-// div trunc and floor of float32, float16 and bfloat16 in float, rounding every step to the
-// dtype as PyTorch's Half and BFloat16 arithmetic does (a bfloat16 1 / 0.1 rounds to 10 first).
-__device__ inline float ddp4j_rounded_division(int64_t op, int64_t t, float a, float b) {
-  if (op == B_DIV_TRUNC) return truncf(ddp4j_round_to(t, a / b));
-  if (b == 0.0f) return a / b;
-  float mod = fmodf(a, b);  // exact, and representable in the operands' dtype
-  float div = ddp4j_round_to(t, ddp4j_round_to(t, a - mod) / b);
-  if (mod != 0.0f && ((b < 0.0f) != (mod < 0.0f))) div = ddp4j_round_to(t, div - 1.0f);
-  if (div == 0.0f) return copysignf(0.0f, a / b);
-  float floored = floorf(div);
-  return ddp4j_round_to(t, div - floored) > 0.5f ? ddp4j_round_to(t, floored + 1.0f) : floored;
+// Floor division of floats as Python (and PyTorch) computes it: from the exact fmod, so a quotient
+// that rounds up to an integer it does not reach is not floored to that integer. Every step is
+// rounded to the precision t, as PyTorch's Half and BFloat16 arithmetic does.
+template <typename T>
+__device__ inline T ddp4j_div_floor(T a, T b, int64_t t) {
+  if (b == (T)0) return a / b;  // +-inf or NaN, as PyTorch
+  T mod = ddp4j_fmod(a, b);     // exact, and representable in the operands' dtype
+  T div = ddp4j_round_to(t, ddp4j_round_to(t, a - mod) / b);
+  if (mod != (T)0 && ((b < (T)0) != (mod < (T)0))) div = ddp4j_round_to(t, div - (T)1);
+  if (div == (T)0) return ddp4j_copysign((T)0, a / b);
+  T floored = ddp4j_floor(div);
+  return ddp4j_round_to(t, div - floored) > (T)0.5 ? ddp4j_round_to(t, floored + (T)1) : floored;
+}
+
+// Truncating division, the quotient rounded to the precision t first (a bfloat16 1 / 0.1 is 10).
+template <typename T>
+__device__ inline T ddp4j_div_trunc(T a, T b, int64_t t) {
+  return ddp4j_trunc(ddp4j_round_to(t, a / b));
 }
 
 // The remainder with the divisor's sign (Python's %), from the exact fmod.
@@ -127,8 +121,8 @@ __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
     case B_GT: return x > y ? (T)1 : (T)0;
     case B_LE: return x <= y ? (T)1 : (T)0;
     case B_GE: return x >= y ? (T)1 : (T)0;
-    case B_DIV_TRUNC: return ddp4j_trunc(x / y);
-    case B_DIV_FLOOR: return ddp4j_div_floor(x, y);
+    case B_DIV_TRUNC: return ddp4j_div_trunc(x, y, DT_F64);  // float types take the rounding path in the kernel
+    case B_DIV_FLOOR: return ddp4j_div_floor(x, y, DT_F64);
     case B_REMAINDER: return ddp4j_remainder(x, y);
     default: return ddp4j_fmod(x, y);  // FMOD
   }
@@ -142,7 +136,8 @@ DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
     if (f && (p.op == B_DIV_TRUNC || p.op == B_DIV_FLOOR)) {
       // in the operands' dtype; a 16-bit tensor over a float32 scalar computes in float (PyTorch's scalar path)
       const int64_t precision = p.a.dtype == p.b.dtype ? p.a.dtype : DT_F32;
-      float r = ddp4j_rounded_division(p.op, precision, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
+      float x = ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), y = ddp4j_loadf(p.b.ptr, p.b.dtype, off.b);
+      float r = p.op == B_DIV_TRUNC ? ddp4j_div_trunc(x, y, precision) : ddp4j_div_floor(x, y, precision);
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
     } else if (f) {
       float r = ddp4j_binary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));

@@ -138,10 +138,7 @@ public final class Elementwise {
                 closeCasts(out, a, ca, a, a);
             }
         }
-        if (op.isRoundingDivision()) {
-            if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and the scalar " + value);
-            if (!a.dtype().isFloatingPoint() && value == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
-        }
+        if (op.isRoundingDivision()) checkRoundingDivision(name, a, value);
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
         try (Tensor s = scalarOperand(op, a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
@@ -164,6 +161,12 @@ public final class Elementwise {
         }
     }
 
+    /** {@link #checkRoundingDivision(String, DType, Tensor, Tensor, Tensor)} for a divides by a scalar, in a's dtype. */
+    static void checkRoundingDivision(String name, Tensor a, double value) {
+        if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and the scalar " + value);
+        if (!a.dtype().isFloatingPoint() && value == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
+    }
+
     private static IllegalArgumentException boolDivision(String name, String operands) {
         return new IllegalArgumentException(name + ": not defined for bool tensors (as in PyTorch), got " + operands);
     }
@@ -184,16 +187,17 @@ public final class Elementwise {
             case ADD, SUB, MUL, DIV, DIV_TRUNC, DIV_FLOOR -> true;
             default -> false;
         };
-        if (!opmath) return scalarLike(a, value);
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            return Creation.full(value, DType.F32, a.device()).keep();
-        }
+        return scalar(value, opmath ? DType.F32 : a.dtype(), a.device());
     }
 
     /** A 0-d tensor with a's dtype and device, outside any scope (callers close it). */
     static Tensor scalarLike(Tensor a, double value) {
+        return scalar(value, a.dtype(), a.device());
+    }
+
+    private static Tensor scalar(double value, DType dtype, Device device) {
         try (GradMode.Guard g = GradMode.noGrad()) {
-            return Creation.full(value, a.dtype(), a.device()).keep();
+            return Creation.full(value, dtype, device).keep();
         }
     }
 

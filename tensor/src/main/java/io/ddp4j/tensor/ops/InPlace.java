@@ -34,10 +34,15 @@ public final class InPlace {
         };
     }
 
+    /** The name, for the ops that have an in-place form: all but the comparisons. */
+    private static String checkedName(BinaryOp op) {
+        if (op.isComparison()) throw new IllegalArgumentException(name(op) + ": comparisons have no in-place form here; use " + Elementwise.name(op));
+        return name(op);
+    }
+
     /** t = t op other, other broadcast to t's shape. */
     public static Tensor binary(BinaryOp op, Tensor t, Tensor other) {
-        String name = name(op);
-        if (op.isComparison()) throw new IllegalArgumentException(name + ": comparisons have no in-place form here; use " + Elementwise.name(op));
+        String name = checkedName(op);
         Checks.open(name, t, other);
         if (!other.device().equals(t.device())) {
             if (!Elementwise.isCpuScalar(other)) Checks.sameDevice(name, t, other);
@@ -49,8 +54,8 @@ public final class InPlace {
         TensorData src = broadcastInto(name, t, other);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, other));
         requireCastable(name, common, t, other.describe());
-        if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, common, t, other, other);
         if (common == t.dtype() && other.dtype() == t.dtype() && !overlapsElsewhere(t, other)) {
+            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, common, t, other, other); // the other path's binary checks
             Backends.forDevice(t.device()).binary(op, dst, src, dst);
             return t;
         }
@@ -61,18 +66,13 @@ public final class InPlace {
 
     /** t = t op value, with value a Python int ({@code floatScalar} false) or float (true). */
     public static Tensor binary(BinaryOp op, Tensor t, double value, boolean floatScalar) {
-        String name = name(op);
-        if (op.isComparison()) throw new IllegalArgumentException(name + ": comparisons have no in-place form here; use " + Elementwise.name(op));
+        String name = checkedName(op);
         Checks.open(name, t);
         TensorData dst = writable(name, t);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, floatScalar));
         requireCastable(name, common, t, (floatScalar ? "the float " : "the integer ") + value);
         if (common == t.dtype()) {
-            if (op.isRoundingDivision()) {
-                if (common == DType.BOOL) throw new IllegalArgumentException(name + ": not defined for bool tensors (as in PyTorch), got " + t.describe());
-                if (!common.isFloatingPoint() && value == 0)
-                    throw new ArithmeticException(name + ": integer division by zero (PyTorch's ZeroDivisionError): " + t.describe() + " divided by 0");
-            }
+            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, t, value); // the other path's binary checks
             try (Tensor s = Elementwise.scalarOperand(op, t, value)) {
                 Backends.forDevice(t.device()).binary(op, dst, Layouts.broadcastTo(s.data(name), t.shape()), dst);
             }
