@@ -5,9 +5,12 @@
 // (CudaParams.java); arrays count one slot per element. Keep the field order in step with the
 // Java writers: TensorKernelsTest checks the slot counts against this file.
 //
-// Element types are DType ordinals. Loads widen to double (exact for every dtype); stores round
-// the way the CPU reference does (double -> float -> half/bfloat16 with round-to-nearest-even,
-// float -> int through a saturating int64 with NaN -> 0, as Java's (long) cast does).
+// Element types are DType ordinals. Loads widen to double (exact for every float dtype, and for
+// integers up to 2^53); stores round the way the CPU reference does (double -> float ->
+// half/bfloat16 with round-to-nearest-even, float -> int through a saturating int64 with NaN -> 0,
+// as Java's (long) cast does). Integer and bool tensors also load and store as int64 (the integer
+// lane, as the CPU's CpuIntegers): exact over int64's range, wrapping into narrower types, and an
+// int64 rounds once into a float type, as C++ and Java convert it.
 #pragma once
 #include "common.cuh"
 #include <cuda_fp16.h>
@@ -89,6 +92,8 @@ __device__ inline float ddp4j_loadf(const char* p, int64_t t, int64_t i) {
   }
 }
 
+__device__ inline bool ddp4j_is_integral(int64_t t) { return t >= DT_I32; }
+
 // Java's (long) cast: NaN -> 0, saturating at the int64 range.
 __device__ inline long long ddp4j_to_i64(double v) {
   if (v != v) return 0;
@@ -118,6 +123,29 @@ __device__ inline void ddp4j_store(char* p, int64_t t, int64_t i, double v) {
     case DT_U8: ((uint8_t*)p)[i] = (uint8_t)(unsigned long long)ddp4j_to_i64(v); return;
     case DT_BOOL: ((uint8_t*)p)[i] = v != 0.0 ? 1 : 0; return;
     default: ddp4j_storef(p, t, i, (float)v); return;  // double -> float -> 16-bit, like the CPU
+  }
+}
+
+// The integer lane's load: integer and bool elements exactly (floats as Java's (long) cast).
+__device__ inline long long ddp4j_load_i64(const char* p, int64_t t, int64_t i) {
+  switch (t) {
+    case DT_I32: return ((const int32_t*)p)[i];
+    case DT_I64: return ((const long long*)p)[i];
+    case DT_U8: return ((const uint8_t*)p)[i];
+    case DT_BOOL: return ((const uint8_t*)p)[i] != 0 ? 1 : 0;
+    default: return ddp4j_to_i64(ddp4j_load(p, t, i));
+  }
+}
+
+// The integer lane's store: the low bits into a narrower integer, one rounding into a float type.
+__device__ inline void ddp4j_store_i64(char* p, int64_t t, int64_t i, long long v) {
+  switch (t) {
+    case DT_I32: ((int32_t*)p)[i] = (int32_t)(uint32_t)(unsigned long long)v; return;
+    case DT_I64: ((long long*)p)[i] = v; return;
+    case DT_U8: ((uint8_t*)p)[i] = (uint8_t)(unsigned long long)v; return;
+    case DT_BOOL: ((uint8_t*)p)[i] = v != 0 ? 1 : 0; return;
+    case DT_F64: ((double*)p)[i] = (double)v; return;
+    default: ddp4j_storef(p, t, i, (float)v); return;  // int64 -> float, then float -> 16 bits
   }
 }
 

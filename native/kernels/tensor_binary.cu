@@ -1,8 +1,9 @@
 // Elementwise functions of two tensors (BinaryOp) with broadcasting through stride-0 dims, and
 // where(cond, a, b). Semantics follow the CPU backend: maximum/minimum return the first operand
 // when it is NaN; pow follows Java's Math.pow (a NaN exponent gives NaN, (+-1)^(+-inf) is NaN);
-// comparisons write BOOL. Integer dtypes compute in double and truncate like Java's casts, except
-// the rounding divisions (div trunc/floor, remainder, fmod), which divide integers exactly.
+// comparisons write BOOL. Integer and bool operands compute in int64 (the integer lane, as the
+// CPU's CpuIntegers): exact, wrapping on overflow as PyTorch's C++ does, except true division,
+// which PyTorch computes in floats.
 #include "tensor.cuh"
 
 // BinaryOp ordinals
@@ -30,18 +31,14 @@ __device__ inline T ddp4j_java_pow(T x, T y) {
   return pow(x, y);
 }
 
-// Integer dtypes: an integral exponent in [0, 64] by repeated squaring, exact while the result
-// stays below 2^53 (as Java's Math.pow is); anything else through pow.
-__device__ inline double ddp4j_int_pow(double x, double y) {
-  if (y >= 0.0 && y <= 64.0 && y == floor(y)) {
-    double r = 1.0, b = x;
-    for (int e = (int)y; e > 0; e >>= 1) {
-      if (e & 1) r *= b;
-      b *= b;
-    }
-    if (fabs(r) < 9007199254740992.0) return r;
-  }
-  return ddp4j_java_pow(x, y);
+// PyTorch's integer power: repeated squaring, wrapping on overflow (unsigned arithmetic, so the
+// wrap is defined); a negative exponent gives 1 for a base of 1, +-1 for -1 and 0 otherwise.
+__device__ inline long long ddp4j_int_pow(long long x, long long y) {
+  if (y < 0) return x == 1 ? 1 : (x == -1 ? ((y & 1) ? -1 : 1) : 0);
+  unsigned long long r = 1, b = (unsigned long long)x;
+  for (unsigned long long e = (unsigned long long)y; e != 0; e >>= 1, b *= b)
+    if (e & 1) r *= b;
+  return (long long)r;
 }
 
 // The C math functions by precision, so the rounding divisions below are written once for both.
@@ -106,6 +103,25 @@ __device__ inline long long ddp4j_int_division(int64_t op, long long x, long lon
   }
 }
 
+// The integer lane: every op but true division (which never reaches here with integer operands).
+__device__ inline long long ddp4j_int_binary_op(int64_t op, long long x, long long y) {
+  typedef unsigned long long u64;
+  switch (op) {
+    case B_ADD: return (long long)((u64)x + (u64)y);
+    case B_SUB: return (long long)((u64)x - (u64)y);
+    case B_MUL: return (long long)((u64)x * (u64)y);
+    case B_POW: return ddp4j_int_pow(x, y);
+    case B_MAXIMUM: return x >= y ? x : y;
+    case B_MINIMUM: return x <= y ? x : y;
+    case B_EQ: return x == y;
+    case B_LT: return x < y;
+    case B_GT: return x > y;
+    case B_LE: return x <= y;
+    case B_GE: return x >= y;
+    default: return ddp4j_int_division(op, x, y);
+  }
+}
+
 template <typename T>
 __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
   switch (op) {
@@ -130,7 +146,7 @@ __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
 
 DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
   const bool f = ddp4j_is_float32ish(p.a.dtype) && ddp4j_is_float32ish(p.b.dtype);
-  const bool ints = p.a.dtype >= DT_I32 && p.b.dtype >= DT_I32;
+  const bool ints = ddp4j_is_integral(p.a.dtype) && ddp4j_is_integral(p.b.dtype) && p.op != B_DIV;
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
     if (f && (p.op == B_DIV_TRUNC || p.op == B_DIV_FLOOR)) {
@@ -142,12 +158,9 @@ DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
     } else if (f) {
       float r = ddp4j_binary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a), ddp4j_loadf(p.b.ptr, p.b.dtype, off.b));
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, r);
-    } else if (p.op >= B_DIV_TRUNC && ints) {
-      long long r = ddp4j_int_division(p.op, (long long)ddp4j_load(p.a.ptr, p.a.dtype, off.a), (long long)ddp4j_load(p.b.ptr, p.b.dtype, off.b));
-      ddp4j_store(p.out.ptr, p.out.dtype, off.o, (double)r);
-    } else if (p.op == B_POW && ints) {
-      double r = ddp4j_int_pow(ddp4j_load(p.a.ptr, p.a.dtype, off.a), ddp4j_load(p.b.ptr, p.b.dtype, off.b));
-      ddp4j_store(p.out.ptr, p.out.dtype, off.o, r);
+    } else if (ints) {
+      long long r = ddp4j_int_binary_op(p.op, ddp4j_load_i64(p.a.ptr, p.a.dtype, off.a), ddp4j_load_i64(p.b.ptr, p.b.dtype, off.b));
+      ddp4j_store_i64(p.out.ptr, p.out.dtype, off.o, r);
     } else {
       double r = ddp4j_binary_op<double>(p.op, ddp4j_load(p.a.ptr, p.a.dtype, off.a), ddp4j_load(p.b.ptr, p.b.dtype, off.b));
       ddp4j_store(p.out.ptr, p.out.dtype, off.o, r);
@@ -155,12 +168,18 @@ DDP4J_KERNEL void ddp4j_tensor_binary(EwParams p) {
   }
 }
 
-// out = cond != 0 ? a : b; operand c is the condition.
+// out = cond != 0 ? a : b; operand c is the condition. Integer values go through the integer lane.
 DDP4J_KERNEL void ddp4j_tensor_where(EwParams p) {
+  const bool ints = ddp4j_is_integral(p.a.dtype) && ddp4j_is_integral(p.b.dtype);
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
     bool take = ddp4j_load(p.c.ptr, p.c.dtype, off.c) != 0.0;
-    double v = take ? ddp4j_load(p.a.ptr, p.a.dtype, off.a) : ddp4j_load(p.b.ptr, p.b.dtype, off.b);
-    ddp4j_store(p.out.ptr, p.out.dtype, off.o, v);
+    if (ints) {
+      long long v = take ? ddp4j_load_i64(p.a.ptr, p.a.dtype, off.a) : ddp4j_load_i64(p.b.ptr, p.b.dtype, off.b);
+      ddp4j_store_i64(p.out.ptr, p.out.dtype, off.o, v);
+    } else {
+      double v = take ? ddp4j_load(p.a.ptr, p.a.dtype, off.a) : ddp4j_load(p.b.ptr, p.b.dtype, off.b);
+      ddp4j_store(p.out.ptr, p.out.dtype, off.o, v);
+    }
   }
 }

@@ -6,6 +6,7 @@
 // b = index (I64, strides[0] its stride).
 DDP4J_KERNEL void ddp4j_tensor_index_select(EwParams p) {
   const int dim = (int)p.op;
+  const bool ints = ddp4j_is_integral(p.a.dtype);  // int64 values above 2^53 are moved exactly
   DDP4J_FOR_EACH(i, p.n) {
     int64_t rem = i, xo = 0, oo = 0, k = 0;
     for (int d = (int)p.rank - 1; d >= 0; d--) {
@@ -21,7 +22,8 @@ DDP4J_KERNEL void ddp4j_tensor_index_select(EwParams p) {
       continue;
     }
     xo += src * p.a.strides[dim];
-    ddp4j_store(p.out.ptr, p.out.dtype, oo, ddp4j_load(p.a.ptr, p.a.dtype, xo));
+    if (ints) ddp4j_store_i64(p.out.ptr, p.out.dtype, oo, ddp4j_load_i64(p.a.ptr, p.a.dtype, xo));
+    else ddp4j_store(p.out.ptr, p.out.dtype, oo, ddp4j_load(p.a.ptr, p.a.dtype, xo));
   }
 }
 
@@ -33,6 +35,7 @@ DDP4J_KERNEL void ddp4j_tensor_index_add(EwParams p) {
   const int dim = (int)p.op;
   const int64_t count = (int64_t)p.scalar;
   const bool f = ddp4j_is_float32ish(p.out.dtype);
+  const bool ints = ddp4j_is_integral(p.out.dtype) && ddp4j_is_integral(p.a.dtype);
   DDP4J_FOR_EACH(i, p.n) {
     Offsets base = ddp4j_offsets(p, i);
     for (int64_t k = 0; k < count; k++) {
@@ -42,7 +45,10 @@ DDP4J_KERNEL void ddp4j_tensor_index_add(EwParams p) {
         continue;
       }
       int64_t so = base.a + k * p.a.strides[dim], oo = base.o + to * p.out.strides[dim];
-      if (f) ddp4j_storef(p.out.ptr, p.out.dtype, oo, ddp4j_loadf(p.out.ptr, p.out.dtype, oo) + ddp4j_loadf(p.a.ptr, p.a.dtype, so));
+      if (ints) {
+        unsigned long long sum = (unsigned long long)ddp4j_load_i64(p.out.ptr, p.out.dtype, oo) + (unsigned long long)ddp4j_load_i64(p.a.ptr, p.a.dtype, so);
+        ddp4j_store_i64(p.out.ptr, p.out.dtype, oo, (long long)sum);
+      } else if (f) ddp4j_storef(p.out.ptr, p.out.dtype, oo, ddp4j_loadf(p.out.ptr, p.out.dtype, oo) + ddp4j_loadf(p.a.ptr, p.a.dtype, so));
       else ddp4j_store(p.out.ptr, p.out.dtype, oo, ddp4j_load(p.out.ptr, p.out.dtype, oo) + ddp4j_load(p.a.ptr, p.a.dtype, so));
     }
   }

@@ -1,6 +1,8 @@
 // Reductions over a set of dims and argmax: one block per output element (a grid-stride loop over
 // outputs), each thread walks a strided share of the reduced elements, then a shared-memory tree
-// combines the threads. Accumulation is in double for every dtype, like the CPU reference.
+// combines the threads. Accumulation is in double for the float dtypes, like the CPU reference,
+// and in int64 for integer and bool inputs (the integer lane: sums wrap as PyTorch's do, max, min
+// and argmax compare exactly); a mean always takes the double path.
 #include "tensor.cuh"
 
 #define DDP4J_REDUCE_THREADS 256
@@ -16,6 +18,22 @@ __device__ inline double ddp4j_reduce_combine(int64_t op, double acc, double v) 
     case R_MAX: return (v > acc || v != v) ? v : acc;
     case R_MIN: return (v < acc || v != v) ? v : acc;
     default: return acc + v;
+  }
+}
+
+__device__ inline long long ddp4j_reduce_combine_i64(int64_t op, long long acc, long long v) {
+  switch (op) {
+    case R_MAX: return v > acc ? v : acc;
+    case R_MIN: return v < acc ? v : acc;
+    default: return (long long)((unsigned long long)acc + (unsigned long long)v);
+  }
+}
+
+__device__ inline long long ddp4j_reduce_identity_i64(int64_t op) {
+  switch (op) {
+    case R_MAX: return (long long)0x8000000000000000ULL;
+    case R_MIN: return 0x7fffffffffffffffLL;
+    default: return 0;
   }
 }
 
@@ -56,7 +74,31 @@ __device__ inline int64_t ddp4j_reduced_offset(const ReduceParams& p, int64_t j)
   return x;
 }
 
+// The integer lane of ddp4j_tensor_reduce.
+__device__ void ddp4j_reduce_i64(const ReduceParams& p) {
+  __shared__ long long part[DDP4J_REDUCE_THREADS];
+  for (int64_t o = blockIdx.x; o < p.nOut; o += gridDim.x) {
+    int64_t xo, oo;
+    ddp4j_kept_offsets(p, o, &xo, &oo);
+    long long acc = ddp4j_reduce_identity_i64(p.op);
+    for (int64_t j = threadIdx.x; j < p.r; j += blockDim.x)
+      acc = ddp4j_reduce_combine_i64(p.op, acc, ddp4j_load_i64(p.x, p.xType, xo + ddp4j_reduced_offset(p, j)));
+    part[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+      if (threadIdx.x < s) part[threadIdx.x] = ddp4j_reduce_combine_i64(p.op, part[threadIdx.x], part[threadIdx.x + s]);
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) ddp4j_store_i64(p.out, p.outType, oo, part[0]);
+    __syncthreads();
+  }
+}
+
 DDP4J_KERNEL void ddp4j_tensor_reduce(ReduceParams p) {
+  if (ddp4j_is_integral(p.xType) && p.op != R_MEAN) {
+    ddp4j_reduce_i64(p);
+    return;
+  }
   __shared__ double part[DDP4J_REDUCE_THREADS];
   for (int64_t o = blockIdx.x; o < p.nOut; o += gridDim.x) {
     int64_t xo, oo;
@@ -79,8 +121,10 @@ DDP4J_KERNEL void ddp4j_tensor_reduce(ReduceParams p) {
   }
 }
 
-// Index of the first maximum (the first NaN if there is one), written as int64.
-__device__ inline bool ddp4j_argmax_better(double v, int64_t i, double bv, int64_t bi) {
+// Index of the first maximum (the first NaN if there is one), written as int64. T is double for
+// float inputs and long long for integer ones (where v != v is never true).
+template <typename T>
+__device__ inline bool ddp4j_argmax_better(T v, int64_t i, T bv, int64_t bi) {
   bool vn = v != v, bn = bv != bv;
   if (bi < 0) return true;
   if (vn && bn) return i < bi;
@@ -91,16 +135,20 @@ __device__ inline bool ddp4j_argmax_better(double v, int64_t i, double bv, int64
   return i < bi;
 }
 
-DDP4J_KERNEL void ddp4j_tensor_argmax(ReduceParams p) {
-  __shared__ double val[DDP4J_REDUCE_THREADS];
+__device__ inline double ddp4j_argmax_load(const ReduceParams& p, int64_t i, double) { return ddp4j_load(p.x, p.xType, i); }
+__device__ inline long long ddp4j_argmax_load(const ReduceParams& p, int64_t i, long long) { return ddp4j_load_i64(p.x, p.xType, i); }
+
+template <typename T>
+__device__ void ddp4j_argmax_rows(const ReduceParams& p) {
+  __shared__ T val[DDP4J_REDUCE_THREADS];
   __shared__ long long idx[DDP4J_REDUCE_THREADS];
   for (int64_t o = blockIdx.x; o < p.nOut; o += gridDim.x) {
     int64_t xo, oo;
     ddp4j_kept_offsets(p, o, &xo, &oo);
-    double bv = 0.0;
+    T bv = 0;
     long long bi = -1;
     for (int64_t j = threadIdx.x; j < p.r; j += blockDim.x) {
-      double v = ddp4j_load(p.x, p.xType, xo + ddp4j_reduced_offset(p, j));
+      T v = ddp4j_argmax_load(p, xo + ddp4j_reduced_offset(p, j), bv);
       if (ddp4j_argmax_better(v, j, bv, bi)) { bv = v; bi = j; }
     }
     val[threadIdx.x] = bv;
@@ -119,4 +167,9 @@ DDP4J_KERNEL void ddp4j_tensor_argmax(ReduceParams p) {
     if (threadIdx.x == 0) ((long long*)p.out)[oo] = idx[0] < 0 ? 0 : idx[0];
     __syncthreads();
   }
+}
+
+DDP4J_KERNEL void ddp4j_tensor_argmax(ReduceParams p) {
+  if (ddp4j_is_integral(p.xType)) ddp4j_argmax_rows<long long>(p);
+  else ddp4j_argmax_rows<double>(p);
 }

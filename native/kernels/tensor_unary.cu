@@ -1,6 +1,8 @@
 // Elementwise functions of one tensor (UnaryOp), with the CPU backend's semantics: relu, step and
 // the comparisons treat NaN as "not greater than 0"; sign keeps +-0 and NaN; sigmoid takes the
-// branch that cannot overflow. F32/F16/BF16 compute in float, every other dtype in double.
+// branch that cannot overflow. F32/F16/BF16 compute in float, F64 in double, and integers in int64
+// for the ops that keep them integers (neg, abs, relu, step, sign: the integer lane; -INT64_MIN
+// wraps to itself, as in PyTorch), in double for the rest.
 #include "tensor.cuh"
 
 // UnaryOp ordinals
@@ -41,11 +43,29 @@ __device__ inline T ddp4j_unary_op(int64_t op, T x) {
   }
 }
 
+__device__ inline bool ddp4j_int_unary_computes(int64_t op) {
+  return op == U_NEG || op == U_ABS || op == U_RELU || op == U_STEP || op == U_SIGN;
+}
+
+__device__ inline long long ddp4j_int_unary_op(int64_t op, long long x) {
+  const long long negated = (long long)(0ULL - (unsigned long long)x);
+  switch (op) {
+    case U_NEG: return negated;
+    case U_ABS: return x < 0 ? negated : x;
+    case U_RELU: return x > 0 ? x : 0;
+    case U_STEP: return x > 0 ? 1 : 0;
+    default: return (x > 0) - (x < 0);  // SIGN
+  }
+}
+
 DDP4J_KERNEL void ddp4j_tensor_unary(EwParams p) {
   const bool f = ddp4j_is_float32ish(p.a.dtype);
+  const bool ints = ddp4j_is_integral(p.a.dtype) && ddp4j_int_unary_computes(p.op);
   DDP4J_FOR_EACH(i, p.n) {
     Offsets off = ddp4j_offsets(p, i);
-    if (f) {
+    if (ints) {
+      ddp4j_store_i64(p.out.ptr, p.out.dtype, off.o, ddp4j_int_unary_op(p.op, ddp4j_load_i64(p.a.ptr, p.a.dtype, off.a)));
+    } else if (f) {
       ddp4j_storef(p.out.ptr, p.out.dtype, off.o, ddp4j_unary_op<float>(p.op, ddp4j_loadf(p.a.ptr, p.a.dtype, off.a)));
     } else {
       ddp4j_store(p.out.ptr, p.out.dtype, off.o, ddp4j_unary_op<double>(p.op, ddp4j_load(p.a.ptr, p.a.dtype, off.a)));

@@ -104,8 +104,12 @@ public final class Tensor implements AutoCloseable {
     public static Tensor ones(DType dtype, Device device, int... shape) { return Creation.full(1, dtype, device, shape); }
     public static Tensor full(double value, int... shape) { return Creation.full(value, DType.F32, Device.CPU, shape); }
     public static Tensor full(double value, DType dtype, Device device, int... shape) { return Creation.full(value, dtype, device, shape); }
+    /** An integer: exact in int64 whatever its size (a double is not above 2^53), wrapped into narrower integer dtypes, rounded once into float ones. */
+    public static Tensor full(long value, DType dtype, Device device, int... shape) { return Creation.full(value, dtype, device, shape); }
     /** A 0-d tensor holding {@code value}. */
     public static Tensor scalar(double value, DType dtype) { return Creation.full(value, dtype, Device.CPU); }
+    /** A 0-d tensor holding the integer {@code value}, exact in int64. */
+    public static Tensor scalar(long value, DType dtype) { return Creation.full(value, dtype, Device.CPU); }
     /** 0, 1, ..., end-1 as I64, like torch.arange(end). */
     public static Tensor arange(long end) { return Creation.arange(0, end, 1, DType.I64, Device.CPU); }
     /** start, start+step, ... below end (above, for a negative step). */
@@ -194,6 +198,8 @@ public final class Tensor implements AutoCloseable {
     public boolean[] toBooleanArray() { return Transfer.toBooleanArray(this); }
     /** The value of a one-element tensor. */
     public double item() { return Transfer.item(this); }
+    /** The value of a one-element integer or bool tensor, exact (item() rounds int64 above 2^53 to a double). */
+    public long longItem() { return Transfer.longItem(this); }
 
     /** Converts to another dtype (a copy; differentiable between float dtypes). */
     public Tensor to(DType target) { return Transfer.cast(this, target); }
@@ -295,20 +301,20 @@ public final class Tensor implements AutoCloseable {
     public Tensor addInPlace(Tensor other) { return InPlace.binary(BinaryOp.ADD, this, other); }
     /** this += alpha * other, in place (SGD's p.add_(g, alpha=-lr)); alpha is whole for integer tensors. */
     public Tensor addInPlace(Tensor other, double alpha) { return InPlace.add(this, other, alpha); }
-    public Tensor addInPlace(double value) { return InPlace.binary(BinaryOp.ADD, this, value, true); }
-    public Tensor addInPlace(long value) { return InPlace.binary(BinaryOp.ADD, this, value, false); }
+    public Tensor addInPlace(double value) { return InPlace.binary(BinaryOp.ADD, this, value); }
+    public Tensor addInPlace(long value) { return InPlace.binary(BinaryOp.ADD, this, value); }
     public Tensor subInPlace(Tensor other) { return InPlace.binary(BinaryOp.SUB, this, other); }
-    public Tensor subInPlace(double value) { return InPlace.binary(BinaryOp.SUB, this, value, true); }
-    public Tensor subInPlace(long value) { return InPlace.binary(BinaryOp.SUB, this, value, false); }
+    public Tensor subInPlace(double value) { return InPlace.binary(BinaryOp.SUB, this, value); }
+    public Tensor subInPlace(long value) { return InPlace.binary(BinaryOp.SUB, this, value); }
     public Tensor mulInPlace(Tensor other) { return InPlace.binary(BinaryOp.MUL, this, other); }
     /** this *= value; a double is Python's float, so an integer tensor refuses it (use the long overload). */
-    public Tensor mulInPlace(double value) { return InPlace.binary(BinaryOp.MUL, this, value, true); }
-    public Tensor mulInPlace(long value) { return InPlace.binary(BinaryOp.MUL, this, value, false); }
+    public Tensor mulInPlace(double value) { return InPlace.binary(BinaryOp.MUL, this, value); }
+    public Tensor mulInPlace(long value) { return InPlace.binary(BinaryOp.MUL, this, value); }
     /** this /= other, true division: only floating-point tensors can hold it. */
     public Tensor divInPlace(Tensor other) { return InPlace.binary(BinaryOp.DIV, this, other); }
-    public Tensor divInPlace(double value) { return InPlace.binary(BinaryOp.DIV, this, value, true); }
+    public Tensor divInPlace(double value) { return InPlace.binary(BinaryOp.DIV, this, value); }
     public Tensor divInPlace(Tensor other, RoundingMode mode) { return InPlace.binary(mode.op(), this, other); }
-    public Tensor divInPlace(long value, RoundingMode mode) { return InPlace.binary(mode.op(), this, value, false); }
+    public Tensor divInPlace(long value, RoundingMode mode) { return InPlace.binary(mode.op(), this, value); }
     public Tensor fillInPlace(double value) { return InPlace.fill(this, value); }
     public Tensor zeroInPlace() { return InPlace.fill(this, 0); }
     /** Copies src (broadcast, cast, from any device) into this tensor's memory. */

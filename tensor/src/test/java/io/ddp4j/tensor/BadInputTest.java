@@ -8,6 +8,8 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +47,26 @@ class BadInputTest {
         fails(IllegalArgumentException.class, () -> Tensor.arange(3).softmax(0), "softmax:", "int64[3]");
         fails(IllegalArgumentException.class, () -> Functional.crossEntropy(Tensor.zeros(2, 3), Tensor.zeros(DType.I32, 2)),
                 "cross_entropy:", "int32[2]");
+    }
+
+    @Test
+    void boolTensorsRefuseWhatPyTorchRefuses() {
+        Tensor mask = Tensor.fromArray(new boolean[]{true, false}, 2), ints = Tensor.arange(2);
+        fails(IllegalArgumentException.class, mask::neg, "neg:", "negation", "bool[2]", "mask.eq(0L)");
+        fails(IllegalArgumentException.class, () -> mask.sub(mask), "sub:", "subtraction with a bool tensor", "bool[2] and bool[2]");
+        fails(IllegalArgumentException.class, () -> ints.sub(mask), "sub:", "int64[2] and bool[2]");
+        fails(IllegalArgumentException.class, () -> mask.sub(1L), "sub:", "bool[2] and the integer 1");
+        fails(IllegalArgumentException.class, () -> mask.subInPlace(mask), "subInPlace:", "bool[2] and bool[2]");
+        fails(IllegalArgumentException.class, mask::abs, "abs:", "bool[2]");
+        fails(IllegalArgumentException.class, mask::relu, "relu:", "bool[2]");
+        fails(IllegalArgumentException.class, () -> mask.pow(mask), "pow:", "bool[2]");
+        fails(IllegalArgumentException.class, () -> mask.argmax(0, false), "argmax:", "bool[2]");
+        // what PyTorch does define: or, and, a count, and powers and differences computed in int64
+        assertArrayEquals(new boolean[]{true, true}, mask.add(Tensor.fromArray(new boolean[]{false, true}, 2)).toBooleanArray());
+        assertArrayEquals(new boolean[]{true, false}, mask.mul(mask).toBooleanArray());
+        assertEquals(1, mask.sum().longItem());
+        assertArrayEquals(new long[]{1, 0}, mask.pow(2L).toLongArray());
+        assertArrayEquals(new long[]{-1, 1}, ints.sub(mask.to(DType.I64)).toLongArray());
     }
 
     /** A storage that claims to live on a GPU; ops must refuse to mix it with CPU tensors before touching it. */

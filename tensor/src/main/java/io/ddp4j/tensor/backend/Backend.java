@@ -42,6 +42,9 @@ public interface Backend {
 
     void fill(TensorData out, double value);
 
+    /** out = value, exact in integer dtypes whatever its size (wrapped into narrower ones), rounded once into float ones. */
+    void fillInteger(TensorData out, long value);
+
     /** out = src elementwise, same shape, converting dtype if they differ. */
     void copy(TensorData src, TensorData out);
 

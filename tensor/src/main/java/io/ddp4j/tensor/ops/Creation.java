@@ -19,6 +19,16 @@ public final class Creation {
         return t;
     }
 
+    /**
+     * An integer value, exact in every integer dtype (int64 above 2^53 included), wrapped into a
+     * narrower one and rounded once into a float dtype, as C++ converts an int64.
+     */
+    public static Tensor full(long value, DType dtype, Device device, int... shape) {
+        Tensor t = Tensor.empty(dtype, device, shape);
+        Backends.forDevice(device).fillInteger(t.data("full"), value);
+        return t;
+    }
+
     public static Tensor arange(double start, double end, double step, DType dtype, Device device) {
         if (step == 0 || Double.isNaN(step)) throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
         double count = Math.ceil((end - start) / step);

@@ -40,6 +40,7 @@ public final class Elementwise {
     public static Tensor unary(UnaryOp op, Tensor x) {
         String name = name(op);
         Checks.open(name, x);
+        if (x.dtype() == DType.BOOL) checkBool(name, op, x);
         if (needsFloat(op) && !x.dtype().isFloatingPoint()) {
             if (op == UnaryOp.GELU || op == UnaryOp.GELU_DERIVATIVE) Checks.floatingPoint(name, x); // PyTorch refuses gelu of integers
             // PyTorch: exp(int64), sqrt(int64), ... are float32
@@ -59,6 +60,7 @@ public final class Elementwise {
         Device device = opDevice(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, b));
+        checkBool(name, op, common, a.dtype() == DType.BOOL || b.dtype() == DType.BOOL, a.describe() + " and " + b.describe());
         Tensor ca = operand(a, device, common), cb = operand(b, device, common);
         Tensor out = null;
         try {
@@ -116,35 +118,69 @@ public final class Elementwise {
 
     /** a op value, with value an integer (PyTorch's Python int) held in a 0-d tensor only while computing. */
     public static Tensor binary(BinaryOp op, Tensor a, long value) {
-        return binaryScalar(op, a, value, false);
+        return binary(op, a, new Scalar.Int(value));
     }
 
     /** a op value, with value a float (PyTorch's Python float) held in a 0-d tensor only while computing. */
     public static Tensor binary(BinaryOp op, Tensor a, double value) {
-        return binaryScalar(op, a, value, true);
+        return binary(op, a, new Scalar.Float(value));
     }
 
-    private static Tensor binaryScalar(BinaryOp op, Tensor a, double value, boolean floatScalar) {
+    static Tensor binary(BinaryOp op, Tensor a, Scalar value) {
         String name = name(op);
         Checks.open(name, a);
-        DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, floatScalar));
+        DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, value.isFloat()));
+        checkBool(name, op, common, a.dtype() == DType.BOOL, a.describe() + " and " + value);
         if (common != a.dtype()) { // e.g. ints.mul(0.5) or ints.div(2): computed in float32, as PyTorch does
             Tensor ca = a.to(common);
             Tensor out = null;
             try {
-                out = binaryScalar(op, ca, value, floatScalar);
+                out = binary(op, ca, value);
                 return out;
             } finally {
                 closeCasts(out, a, ca, a, a);
             }
         }
-        if (op.isRoundingDivision()) checkRoundingDivision(name, a, value);
+        checkScalar(name, op, a, value);
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
         try (Tensor s = scalarOperand(op, a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
         }
         if (op.isComparison()) return out;
-        return Autograd.record(name, out, Derivatives.binaryScalar(op, a, value, out), a);
+        return Autograd.record(name, out, Derivatives.binaryScalar(op, a, value.doubleValue(), out), a);
+    }
+
+    /**
+     * PyTorch's refusals for a op value computed in a's dtype: the rounding divisions' (below),
+     * and an integer tensor raised to a negative integer power.
+     */
+    static void checkScalar(String name, BinaryOp op, Tensor a, Scalar value) {
+        if (op.isRoundingDivision()) checkRoundingDivision(name, a, value);
+        if (op == BinaryOp.POW && !a.dtype().isFloatingPoint() && value.doubleValue() < 0)
+            throw new IllegalArgumentException(name + ": integers to negative integer powers are not allowed (as in PyTorch): "
+                    + a.describe() + " to " + value + "; convert the tensor to a float dtype first");
+    }
+
+    /** PyTorch refuses negation, abs and relu of bool tensors; sign, step and the float functions are defined. */
+    private static void checkBool(String name, UnaryOp op, Tensor x) {
+        String why = switch (op) {
+            case NEG -> "negation of a bool tensor is not supported; to invert a mask use mask.eq(0L)";
+            case ABS, RELU -> "not implemented for bool tensors";
+            default -> null;
+        };
+        if (why != null) throw new IllegalArgumentException(name + ": " + why + " (as in PyTorch), got " + x.describe());
+    }
+
+    /**
+     * PyTorch's refusals for bool operands: subtraction with any bool operand, and pow computed in
+     * bool. {@code anyBool}: an operand is a bool tensor; {@code common}: the dtype op computes in.
+     */
+    static void checkBool(String name, BinaryOp op, DType common, boolean anyBool, String operands) {
+        if (op == BinaryOp.SUB && anyBool)
+            throw new IllegalArgumentException(name + ": subtraction with a bool tensor is not supported (as in PyTorch), got " + operands
+                    + "; for the symmetric difference of two masks use a.eq(b).eq(0L), to invert a mask mask.eq(0L)");
+        if (op == BinaryOp.POW && common == DType.BOOL)
+            throw new IllegalArgumentException(name + ": not implemented for bool tensors (as in PyTorch), got " + operands);
     }
 
     /**
@@ -162,9 +198,9 @@ public final class Elementwise {
     }
 
     /** {@link #checkRoundingDivision(String, DType, Tensor, Tensor, Tensor)} for a divides by a scalar, in a's dtype. */
-    static void checkRoundingDivision(String name, Tensor a, double value) {
-        if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and the scalar " + value);
-        if (!a.dtype().isFloatingPoint() && value == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
+    private static void checkRoundingDivision(String name, Tensor a, Scalar value) {
+        if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and " + value);
+        if (!a.dtype().isFloatingPoint() && value.doubleValue() == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
     }
 
     private static IllegalArgumentException boolDivision(String name, String operands) {
@@ -182,23 +218,17 @@ public final class Elementwise {
      * scalar paths, on the CPU since 2.x and always on CUDA), so bf16 x * 0.1 is x * 0.1f rounded
      * once, not x * bf16(0.1). Outside any scope (callers close it).
      */
-    static Tensor scalarOperand(BinaryOp op, Tensor a, double value) {
+    static Tensor scalarOperand(BinaryOp op, Tensor a, Scalar value) {
         boolean opmath = (a.dtype() == DType.F16 || a.dtype() == DType.BF16) && switch (op) {
             case ADD, SUB, MUL, DIV, DIV_TRUNC, DIV_FLOOR -> true;
             default -> false;
         };
-        return scalar(value, opmath ? DType.F32 : a.dtype(), a.device());
+        return value.tensor(opmath ? DType.F32 : a.dtype(), a.device());
     }
 
     /** A 0-d tensor with a's dtype and device, outside any scope (callers close it). */
     static Tensor scalarLike(Tensor a, double value) {
-        return scalar(value, a.dtype(), a.device());
-    }
-
-    private static Tensor scalar(double value, DType dtype, Device device) {
-        try (GradMode.Guard g = GradMode.noGrad()) {
-            return Creation.full(value, dtype, device).keep();
-        }
+        return new Scalar.Float(value).tensor(a.dtype(), a.device());
     }
 
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {

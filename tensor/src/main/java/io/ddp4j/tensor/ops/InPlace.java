@@ -55,7 +55,9 @@ public final class InPlace {
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, other));
         requireCastable(name, common, t, other.describe());
         if (common == t.dtype() && other.dtype() == t.dtype() && !overlapsElsewhere(t, other)) {
-            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, common, t, other, other); // the other path's binary checks
+            // the other path's binary checks
+            Elementwise.checkBool(name, op, common, t.dtype() == DType.BOOL, t.describe() + " and " + other.describe());
+            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, common, t, other, other);
             Backends.forDevice(t.device()).binary(op, dst, src, dst);
             return t;
         }
@@ -64,22 +66,31 @@ public final class InPlace {
         }
     }
 
-    /** t = t op value, with value a Python int ({@code floatScalar} false) or float (true). */
-    public static Tensor binary(BinaryOp op, Tensor t, double value, boolean floatScalar) {
+    /** t = t op value, with value a Python int (a long, exact) or float. */
+    public static Tensor binary(BinaryOp op, Tensor t, long value) {
+        return binary(op, t, new Scalar.Int(value));
+    }
+
+    /** t = t op value, with value a Python float. */
+    public static Tensor binary(BinaryOp op, Tensor t, double value) {
+        return binary(op, t, new Scalar.Float(value));
+    }
+
+    private static Tensor binary(BinaryOp op, Tensor t, Scalar value) {
         String name = checkedName(op);
         Checks.open(name, t);
         TensorData dst = writable(name, t);
-        DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, floatScalar));
-        requireCastable(name, common, t, (floatScalar ? "the float " : "the integer ") + value);
+        DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, value.isFloat()));
+        requireCastable(name, common, t, value.toString());
         if (common == t.dtype()) {
-            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, t, value); // the other path's binary checks
+            Elementwise.checkBool(name, op, common, t.dtype() == DType.BOOL, t.describe() + " and " + value); // the other path's binary checks
+            Elementwise.checkScalar(name, op, t, value);
             try (Tensor s = Elementwise.scalarOperand(op, t, value)) {
                 Backends.forDevice(t.device()).binary(op, dst, Layouts.broadcastTo(s.data(name), t.shape()), dst);
             }
             return t;
         }
-        try (GradMode.Guard g = GradMode.noGrad();
-             Tensor result = (floatScalar ? Elementwise.binary(op, t, value) : Elementwise.binary(op, t, (long) value)).keep()) {
+        try (GradMode.Guard g = GradMode.noGrad(); Tensor result = Elementwise.binary(op, t, value).keep()) {
             return copyInto(t, result);
         }
     }

@@ -58,6 +58,7 @@ public final class Reductions {
 
     public static Tensor argmax(Tensor x, int dim, boolean keepDim) {
         Checks.open("argmax", x);
+        if (x.dtype() == DType.BOOL) throw new IllegalArgumentException("argmax: not implemented for bool tensors (as in PyTorch), got " + x.describe());
         int d = Checks.dim("argmax", dim, x);
         if (x.dim() == 0) return Tensor.zeros(DType.I64, x.device());
         if (x.shape()[d] == 0) throw new IllegalArgumentException("argmax: dim " + d + " of " + x.describe() + " is empty");

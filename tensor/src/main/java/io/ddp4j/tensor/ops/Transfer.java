@@ -134,9 +134,20 @@ public final class Transfer {
     }
 
     public static double item(Tensor t) {
-        Checks.open("item", t);
-        if (t.numel() != 1) throw new IllegalArgumentException("item: " + t.describe() + " has " + t.numel() + " elements, not one");
+        checkOneElement("item", t);
         if (t.dtype() == DType.I64) return toLongArray(t)[0];
         return toDoubleArray(t)[0];
+    }
+
+    public static long longItem(Tensor t) {
+        checkOneElement("longItem", t);
+        if (t.dtype().isFloatingPoint())
+            throw new IllegalArgumentException("longItem: " + t.describe() + " holds a float; use item(), or convert to an integer dtype first");
+        return toLongArray(t)[0];
+    }
+
+    private static void checkOneElement(String name, Tensor t) {
+        Checks.open(name, t);
+        if (t.numel() != 1) throw new IllegalArgumentException(name + ": " + t.describe() + " has " + t.numel() + " elements, not one");
     }
 }

@@ -10,7 +10,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * Reads and writes elements of CPU tensors as doubles, in the tensor's logical row-major order
  * whatever its strides. Doubles hold every float dtype exactly and integers up to 2^53, which is
- * what a reference implementation needs; same-dtype copies go through raw bits instead.
+ * what a reference implementation of float arithmetic needs; integer tensors also read and write
+ * as longs (the integer lane: exact over int64's whole range, and a long converts to a float dtype
+ * in one rounding, as C++'s casts do), and same-dtype copies go through raw bits.
  */
 final class CpuAccess {
     private CpuAccess() {}
@@ -229,6 +231,44 @@ final class CpuAccess {
         }
     }
 
+    /** dst[pos + k] = element at off + k * stride, for k in [0, count), of an integer or bool tensor. */
+    static void readRunLong(MemorySegment s, DType type, long off, long stride, int count, long[] dst, int pos) {
+        if (count <= 0) return;
+        checkRun(s, type, off, stride, count);
+        switch (type) {
+            case I32 -> { for (int k = 0; k < count; k++) dst[pos + k] = s.getAtIndex(ValueLayout.JAVA_INT, off + k * stride); }
+            case I64 -> {
+                if (stride == 1) MemorySegment.copy(s, ValueLayout.JAVA_LONG, off * 8, dst, pos, count);
+                else for (int k = 0; k < count; k++) dst[pos + k] = s.getAtIndex(ValueLayout.JAVA_LONG, off + k * stride);
+            }
+            case U8 -> { for (int k = 0; k < count; k++) dst[pos + k] = s.getAtIndex(ValueLayout.JAVA_BYTE, off + k * stride) & 0xFF; }
+            case BOOL -> { for (int k = 0; k < count; k++) dst[pos + k] = s.getAtIndex(ValueLayout.JAVA_BYTE, off + k * stride) != 0 ? 1 : 0; }
+            default -> throw new IllegalArgumentException("the integer lane reads integer and bool tensors, got " + type);
+        }
+    }
+
+    /**
+     * Element at off + k * stride = src[pos + k] converted to type, for k in [0, count): integers
+     * keep the low bits (two's complement wrap, as C++ and PyTorch), floats round the long once.
+     */
+    static void writeRunLong(long[] src, int pos, MemorySegment s, DType type, long off, long stride, int count) {
+        if (count <= 0) return;
+        checkRun(s, type, off, stride, count);
+        switch (type) {
+            case F32 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_FLOAT, off + k * stride, (float) src[pos + k]); }
+            case F64 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_DOUBLE, off + k * stride, (double) src[pos + k]); }
+            case F16 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_SHORT, off + k * stride, Float.floatToFloat16((float) src[pos + k])); }
+            case BF16 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_SHORT, off + k * stride, toBFloat16((float) src[pos + k])); }
+            case I32 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_INT, off + k * stride, (int) src[pos + k]); }
+            case I64 -> {
+                if (stride == 1) MemorySegment.copy(src, pos, s, ValueLayout.JAVA_LONG, off * 8, count);
+                else for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_LONG, off + k * stride, src[pos + k]);
+            }
+            case U8 -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_BYTE, off + k * stride, (byte) src[pos + k]); }
+            case BOOL -> { for (int k = 0; k < count; k++) s.setAtIndex(ValueLayout.JAVA_BYTE, off + k * stride, (byte) (src[pos + k] != 0 ? 1 : 0)); }
+        }
+    }
+
     /**
      * One bounds check for a whole run, with the same exception the per-element accesses would
      * throw, so the loops above fail before writing anything out of range.
@@ -279,6 +319,32 @@ final class CpuAccess {
         Runs l = Runs.of(t);
         long stride = l.innerStride();
         forEachRun(l, start, count, (off, pos, len) -> writeRun(src, srcPos + pos, s, type, off, stride, len));
+    }
+
+    /** {@link #read} in the integer lane: t must be an integer or bool tensor. */
+    static void readLongs(TensorData t, long start, int count, long[] dst, int dstPos) {
+        MemorySegment s = segment(t);
+        DType type = t.dtype();
+        if (t.isContiguous()) {
+            readRunLong(s, type, t.offset() + start, 1, count, dst, dstPos);
+            return;
+        }
+        Runs l = Runs.of(t);
+        long stride = l.innerStride();
+        forEachRun(l, start, count, (off, pos, len) -> readRunLong(s, type, off, stride, len, dst, dstPos + pos));
+    }
+
+    /** {@link #write} from the integer lane, into a tensor of any dtype. */
+    static void writeLongs(long[] src, int srcPos, TensorData t, long start, int count) {
+        MemorySegment s = segment(t);
+        DType type = t.dtype();
+        if (t.isContiguous()) {
+            writeRunLong(src, srcPos, s, type, t.offset() + start, 1, count);
+            return;
+        }
+        Runs l = Runs.of(t);
+        long stride = l.innerStride();
+        forEachRun(l, start, count, (off, pos, len) -> writeRunLong(src, srcPos + pos, s, type, off, stride, len));
     }
 
     /** The whole tensor as a dense double array (for the ops that work on whole matrices). */

@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The reference backend: plain Java over off-heap memory, elementwise work in blocks of
- * {@value #BLOCK} elements spread over {@link CpuParallel}, arithmetic in double.
+ * {@value #BLOCK} elements spread over {@link CpuParallel}, float arithmetic in double and
+ * integer arithmetic in long ({@link CpuIntegers}).
  */
 public final class CpuBackend implements Backend, MultiTensorUpdates {
     public static final CpuBackend INSTANCE = new CpuBackend();
@@ -64,8 +65,22 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
     }
 
     @Override
+    public void fillInteger(TensorData out, long value) {
+        long n = out.numel();
+        CpuParallel.forRange(n, 1 << 16, (from, to) -> {
+            long[] buf = new long[(int) Math.min(BLOCK, to - from)];
+            java.util.Arrays.fill(buf, value);
+            for (long i = from; i < to; i += BLOCK) {
+                int count = (int) Math.min(BLOCK, to - i);
+                CpuAccess.writeLongs(buf, 0, out, i, count);
+            }
+        });
+    }
+
+    @Override
     public void copy(TensorData src, TensorData out) {
         if (src.dtype() == out.dtype()) copyRaw(src, out);
+        else if (CpuIntegers.all(src.dtype())) mapLongs(out, new TensorData[]{src}, (in, res, count) -> System.arraycopy(in[0], 0, res, 0, count));
         else map(out, new TensorData[]{src}, (in, res, count) -> System.arraycopy(in[0], 0, res, 0, count));
     }
 
@@ -124,8 +139,34 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
         });
     }
 
+    @FunctionalInterface
+    private interface LongBlockKernel {
+        /** Computes res[0..count) from the inputs' blocks in[k][0..count), in the integer lane. */
+        void apply(long[][] in, long[] res, int count);
+    }
+
+    /** {@link #map} in the integer lane: the inputs are integer or bool tensors, out any dtype. */
+    private static void mapLongs(TensorData out, TensorData[] inputs, LongBlockKernel kernel) {
+        long n = out.numel();
+        CpuParallel.forRange(n, 1 << 14, (from, to) -> {
+            int cap = (int) Math.min(BLOCK, to - from);
+            long[][] in = new long[inputs.length][cap];
+            long[] res = new long[cap];
+            for (long i = from; i < to; i += BLOCK) {
+                int count = (int) Math.min(BLOCK, to - i);
+                for (int k = 0; k < inputs.length; k++) CpuAccess.readLongs(inputs[k], i, count, in[k], 0);
+                kernel.apply(in, res, count);
+                CpuAccess.writeLongs(res, 0, out, i, count);
+            }
+        });
+    }
+
     @Override
     public void unary(UnaryOp op, TensorData x, TensorData out) {
+        if (CpuIntegers.all(x.dtype()) && CpuIntegers.computes(op)) {
+            mapLongs(out, new TensorData[]{x}, (in, r, count) -> CpuIntegers.unary(op, in[0], r, count));
+            return;
+        }
         map(out, new TensorData[]{x}, (in, r, count) -> {
             double[] a = in[0];
             switch (op) {
@@ -147,6 +188,10 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
 
     @Override
     public void binary(BinaryOp op, TensorData a, TensorData b, TensorData out) {
+        if (CpuIntegers.all(a.dtype(), b.dtype()) && CpuIntegers.computes(op)) {
+            mapLongs(out, new TensorData[]{a, b}, (in, r, count) -> CpuIntegers.binary(op, in[0], in[1], r, count));
+            return;
+        }
         map(out, new TensorData[]{a, b}, (in, r, count) -> {
             double[] x = in[0], y = in[1];
             switch (op) {
@@ -162,13 +207,19 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 case GT -> { for (int i = 0; i < count; i++) r[i] = x[i] > y[i] ? 1 : 0; }
                 case LE -> { for (int i = 0; i < count; i++) r[i] = x[i] <= y[i] ? 1 : 0; }
                 case GE -> { for (int i = 0; i < count; i++) r[i] = x[i] >= y[i] ? 1 : 0; }
-                case DIV_TRUNC, DIV_FLOOR, REMAINDER, FMOD -> CpuDivision.apply(op, CpuDivision.precision(a.dtype(), b.dtype(), out.dtype()), x, y, r, count);
+                case DIV_TRUNC, DIV_FLOOR, REMAINDER, FMOD -> CpuDivision.apply(op, CpuDivision.precision(a.dtype(), b.dtype()), x, y, r, count);
             }
         });
     }
 
     @Override
     public void where(TensorData cond, TensorData a, TensorData b, TensorData out) {
+        if (CpuIntegers.all(cond.dtype(), a.dtype(), b.dtype())) {
+            mapLongs(out, new TensorData[]{cond, a, b}, (in, r, count) -> {
+                for (int i = 0; i < count; i++) r[i] = in[0][i] != 0 ? in[1][i] : in[2][i];
+            });
+            return;
+        }
         map(out, new TensorData[]{cond, a, b}, (in, r, count) -> {
             for (int i = 0; i < count; i++) r[i] = in[0][i] != 0 ? in[1][i] : in[2][i];
         });
@@ -192,6 +243,10 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
         TensorData perm = reducedLast(x, dims);
         long m = out.numel();
         long r = m == 0 ? 0 : x.numel() / m;
+        if (CpuIntegers.all(x.dtype()) && op != ReduceOp.MEAN) {
+            reduceLongs(op, perm, r, out);
+            return;
+        }
         CpuParallel.forRange(m, Math.max(1, (1 << 15) / Math.max(1, r)), (from, to) -> {
             double[] buf = new double[(int) Math.min(BLOCK, Math.max(r, 1))];
             double[] res = new double[(int) (to - from)];
@@ -219,10 +274,42 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
         });
     }
 
+    /** Integer sums wrap at int64 as PyTorch's do; max and min are exact. */
+    private static void reduceLongs(ReduceOp op, TensorData perm, long r, TensorData out) {
+        CpuParallel.forRange(out.numel(), Math.max(1, (1 << 15) / Math.max(1, r)), (from, to) -> {
+            long[] buf = new long[(int) Math.min(BLOCK, Math.max(r, 1))];
+            long[] res = new long[(int) (to - from)];
+            for (long o = from; o < to; o++) {
+                long acc = switch (op) {
+                    case SUM, MEAN -> 0;
+                    case MAX -> Long.MIN_VALUE;
+                    case MIN -> Long.MAX_VALUE;
+                };
+                for (long i = 0; i < r; i += BLOCK) {
+                    int count = (int) Math.min(BLOCK, r - i);
+                    CpuAccess.readLongs(perm, o * r + i, count, buf, 0);
+                    for (int j = 0; j < count; j++) {
+                        acc = switch (op) {
+                            case SUM, MEAN -> acc + buf[j];
+                            case MAX -> Math.max(acc, buf[j]);
+                            case MIN -> Math.min(acc, buf[j]);
+                        };
+                    }
+                }
+                res[(int) (o - from)] = acc;
+            }
+            CpuAccess.writeLongs(res, 0, out, from, res.length);
+        });
+    }
+
     @Override
     public void argmax(TensorData x, int dim, TensorData out) {
         TensorData perm = reducedLast(x, new int[]{dim});
         int r = x.shape()[dim];
+        if (CpuIntegers.all(x.dtype())) {
+            argmaxLongs(perm, r, out);
+            return;
+        }
         CpuParallel.forRange(out.numel(), Math.max(1, (1 << 15) / Math.max(1, r)), (from, to) -> {
             double[] buf = new double[r];
             double[] res = new double[(int) (to - from)];
@@ -233,6 +320,21 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 res[(int) (o - from)] = best;
             }
             CpuAccess.write(res, 0, out, from, res.length);
+        });
+    }
+
+    /** The first maximum of each row of an integer tensor, compared exactly. */
+    private static void argmaxLongs(TensorData perm, int r, TensorData out) {
+        CpuParallel.forRange(out.numel(), Math.max(1, (1 << 15) / Math.max(1, r)), (from, to) -> {
+            long[] buf = new long[r];
+            long[] res = new long[(int) (to - from)];
+            for (long o = from; o < to; o++) {
+                CpuAccess.readLongs(perm, o * r, r, buf, 0);
+                int best = 0;
+                for (int j = 1; j < r; j++) if (buf[j] > buf[best]) best = j;
+                res[(int) (o - from)] = best;
+            }
+            CpuAccess.writeLongs(res, 0, out, from, res.length);
         });
     }
 

@@ -13,19 +13,16 @@ final class CpuDivision {
     private CpuDivision() {}
 
     /**
-     * The dtype a rounding division computes in: the output's for integers; else the operands'
-     * when they share one; float32 when a 16-bit tensor meets a float32 scalar (PyTorch's scalar
-     * path, which rounds nothing before the end).
+     * The float dtype a rounding division of floats computes in: the operands' when they share
+     * one; float32 when a 16-bit tensor meets a float32 scalar (PyTorch's scalar path, which rounds
+     * nothing before the end). Integers divide in the integer lane ({@link CpuIntegers}).
      */
-    static DType precision(DType a, DType b, DType out) {
-        if (!out.isFloatingPoint()) return out;
+    static DType precision(DType a, DType b) {
         return a == b ? a : DType.F32;
     }
 
     static void apply(BinaryOp op, DType dtype, double[] x, double[] y, double[] r, int count) {
-        if (!dtype.isFloatingPoint()) {
-            for (int i = 0; i < count; i++) r[i] = integer(op, (long) x[i], (long) y[i]);
-        } else if (dtype == DType.F64) {
+        if (dtype == DType.F64) {
             for (int i = 0; i < count; i++) r[i] = inDouble(op, x[i], y[i]);
         } else {
             for (int i = 0; i < count; i++) r[i] = inFloat(op, dtype, (float) x[i], (float) y[i]);

@@ -336,6 +336,12 @@ public final class CudaBackend implements Backend, MultiTensorUpdates, AutoClose
     }
 
     @Override
+    public synchronized void fillInteger(TensorData out, long value) {
+        dev.enter();
+        elementwise("fill", TensorKernel.FILL, out.shape(), 0, 1, value, 0, out, null, null, null); // aux0 = 1: the integer in aux1
+    }
+
+    @Override
     public synchronized void copy(TensorData src, TensorData out) {
         dev.enter();
         requireSameShape("copy", src, out);

@@ -15,6 +15,7 @@ import io.ddp4j.tensor.backend.ReduceOp;
 import io.ddp4j.tensor.backend.UnaryOp;
 import io.ddp4j.tensor.nn.Functional;
 import io.ddp4j.tensor.ops.Creation;
+import io.ddp4j.tensor.ops.Elementwise;
 import io.ddp4j.tensor.ops.Indexing;
 import io.ddp4j.tensor.memory.cuda.AllocatorStats;
 import org.junit.jupiter.api.AfterEach;
@@ -198,6 +199,55 @@ class CudaBackendGpuTest {
         same("u8 floor", 0, 0, x -> x[0].div(x[1], RoundingMode.FLOOR), i.abs().to(DType.U8), j.abs().to(DType.U8));
         Tensor min = Tensor.fromArray(new long[]{Long.MIN_VALUE}, 1);
         assertArrayEquals(new long[]{Long.MIN_VALUE}, min.to(CUDA).div(-1L, RoundingMode.TRUNC).toLongArray(), "wraps, no trap");
+    }
+
+    /** f on the CPU and on the device give the same values: integers as longs, floats bit for bit. */
+    private void sameExactly(String what, Function<Tensor[], Tensor> f, Tensor... cpu) {
+        Tensor expected = f.apply(cpu);
+        Tensor[] gpu = new Tensor[cpu.length];
+        for (int i = 0; i < cpu.length; i++) gpu[i] = cpu[i].to(CUDA);
+        Tensor actual = f.apply(gpu);
+        assertEquals(CUDA, actual.device(), what);
+        assertEquals(expected.dtype(), actual.dtype(), what);
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        if (expected.dtype().isFloatingPoint())
+            assertArrayEquals(java.util.Arrays.stream(expected.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray(),
+                    java.util.Arrays.stream(actual.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray(), what);
+        else assertArrayEquals(expected.toLongArray(), actual.toLongArray(), what);
+    }
+
+    @Test
+    void integerLaneMatchesTheCpuExactly() {
+        long twoTo53 = 1L << 53, twoTo62 = 1L << 62;
+        Tensor a = Tensor.fromArray(new long[]{twoTo62 + 1, Long.MIN_VALUE, twoTo53 + 1, Long.MAX_VALUE, -5}, 5, 1);
+        Tensor b = Tensor.fromArray(new long[]{twoTo62 + 3, -1, twoTo53, 2, 3, -7}, 1, 6);
+        for (DType t : new DType[]{DType.I64, DType.I32, DType.U8}) {
+            Tensor x = a.to(t), y = b.to(t); // the casts wrap on the CPU; the device must agree on everything after
+            sameExactly(t + " add", v -> v[0].add(v[1]), x, y);
+            sameExactly(t + " sub", v -> v[0].sub(v[1]), x, y);
+            sameExactly(t + " mul", v -> v[0].mul(v[1]), x, y);
+            sameExactly(t + " maximum", v -> v[0].maximum(v[1]), x, y);
+            sameExactly(t + " minimum", v -> v[0].minimum(v[1]), x, y);
+            for (BinaryOp op : new BinaryOp[]{BinaryOp.EQ, BinaryOp.LT, BinaryOp.GT, BinaryOp.LE, BinaryOp.GE})
+                sameExactly(t + " " + op, v -> compare(op, v[0], v[1]), x, y);
+            sameExactly(t + " div floor", v -> v[0].div(v[1].remainder(50L).add(1L), RoundingMode.FLOOR), x, y);
+            sameExactly(t + " remainder", v -> v[0].remainder(v[1].remainder(50L).add(1L)), x, y);
+            sameExactly(t + " pow", v -> v[0].pow(v[1].remainder(70L)), x, y);
+            sameExactly(t + " neg, abs, relu, sign", v -> Elementwise.unary(UnaryOp.SIGN, v[0]).add(v[0].neg()).add(v[0].abs()).add(v[0].relu()), x);
+            sameExactly(t + " sum", v -> v[0].mul(v[1]).sum(), x, y);
+            sameExactly(t + " max over a dim", v -> v[0].add(v[1]).max(1, false), x, y);
+            sameExactly(t + " argmax", v -> v[0].add(v[1]).argmax(0, false), x, y);
+            sameExactly(t + " scalars", v -> v[0].add(twoTo53 + 1).mul(3L).sub(v[0].eq(twoTo53 + 1).to(t)), x);
+            sameExactly(t + " where", v -> Tensor.where(v[0].gt(v[1]), v[0], v[1]), x, y);
+        }
+        Tensor flat = a.reshape(5);
+        for (DType t : DType.values()) sameExactly("int64 to " + t, v -> v[0].to(t), flat);
+        for (DType t : new DType[]{DType.I32, DType.U8, DType.BOOL}) sameExactly(t + " to int64", v -> v[0].to(t).to(DType.I64), flat);
+        Tensor index = Tensor.fromArray(new long[]{2, 0, 2, 4, 2}, 5);
+        sameExactly("index_select of int64", v -> Indexing.indexSelect(v[0], 0, v[1]), flat, index);
+        sameExactly("index_add of int64", v -> Indexing.indexAddToZeros(new int[]{5}, 0, v[1], v[0]), flat, index);
+        assertArrayEquals(new long[]{twoTo53 + 1, twoTo53 + 1}, Tensor.full(twoTo53 + 1, DType.I64, CUDA, 2).toLongArray(), "an exact integer fill");
+        assertEquals(1.1529216420458004e+18, Tensor.full((1L << 60) + (1L << 36) + 1, DType.F32, CUDA, 1).item(), "one rounding into float32");
     }
 
     @Test
