@@ -13,6 +13,8 @@
 #define R_MAX 2
 #define R_MIN 3
 
+// Each lane's pieces, overloaded on the accumulator type (double or long long) so the kernel
+// below is written once.
 __device__ inline double ddp4j_reduce_combine(int64_t op, double acc, double v) {
   switch (op) {
     case R_MAX: return (v > acc || v != v) ? v : acc;
@@ -21,15 +23,23 @@ __device__ inline double ddp4j_reduce_combine(int64_t op, double acc, double v) 
   }
 }
 
-__device__ inline long long ddp4j_reduce_combine_i64(int64_t op, long long acc, long long v) {
+__device__ inline long long ddp4j_reduce_combine(int64_t op, long long acc, long long v) {
   switch (op) {
     case R_MAX: return v > acc ? v : acc;
     case R_MIN: return v < acc ? v : acc;
-    default: return (long long)((unsigned long long)acc + (unsigned long long)v);
+    default: return (long long)((unsigned long long)acc + (unsigned long long)v);  // wraps, as PyTorch's sums
   }
 }
 
-__device__ inline long long ddp4j_reduce_identity_i64(int64_t op) {
+__device__ inline double ddp4j_reduce_identity(int64_t op, double) {
+  switch (op) {
+    case R_MAX: return -INFINITY;
+    case R_MIN: return INFINITY;
+    default: return 0.0;
+  }
+}
+
+__device__ inline long long ddp4j_reduce_identity(int64_t op, long long) {
   switch (op) {
     case R_MAX: return (long long)0x8000000000000000ULL;
     case R_MIN: return 0x7fffffffffffffffLL;
@@ -37,13 +47,13 @@ __device__ inline long long ddp4j_reduce_identity_i64(int64_t op) {
   }
 }
 
-__device__ inline double ddp4j_reduce_identity(int64_t op) {
-  switch (op) {
-    case R_MAX: return -INFINITY;
-    case R_MIN: return INFINITY;
-    default: return 0.0;
-  }
+__device__ inline double ddp4j_reduce_load(const ReduceParams& p, int64_t i, double) { return ddp4j_load(p.x, p.xType, i); }
+__device__ inline long long ddp4j_reduce_load(const ReduceParams& p, int64_t i, long long) { return ddp4j_load_i64(p.x, p.xType, i); }
+
+__device__ inline void ddp4j_reduce_store(const ReduceParams& p, int64_t i, double v) {
+  ddp4j_store(p.out, p.outType, i, p.op == R_MEAN ? v / (double)p.r : v);
 }
+__device__ inline void ddp4j_reduce_store(const ReduceParams& p, int64_t i, long long v) { ddp4j_store_i64(p.out, p.outType, i, v); }
 
 // Offset of kept-index o in x and in out.
 __device__ inline void ddp4j_kept_offsets(const ReduceParams& p, int64_t o, int64_t* xo, int64_t* oo) {
@@ -74,51 +84,29 @@ __device__ inline int64_t ddp4j_reduced_offset(const ReduceParams& p, int64_t j)
   return x;
 }
 
-// The integer lane of ddp4j_tensor_reduce.
-__device__ void ddp4j_reduce_i64(const ReduceParams& p) {
-  __shared__ long long part[DDP4J_REDUCE_THREADS];
+template <typename T>
+__device__ void ddp4j_reduce_rows(const ReduceParams& p) {
+  __shared__ T part[DDP4J_REDUCE_THREADS];
   for (int64_t o = blockIdx.x; o < p.nOut; o += gridDim.x) {
     int64_t xo, oo;
     ddp4j_kept_offsets(p, o, &xo, &oo);
-    long long acc = ddp4j_reduce_identity_i64(p.op);
+    T acc = ddp4j_reduce_identity(p.op, (T)0);
     for (int64_t j = threadIdx.x; j < p.r; j += blockDim.x)
-      acc = ddp4j_reduce_combine_i64(p.op, acc, ddp4j_load_i64(p.x, p.xType, xo + ddp4j_reduced_offset(p, j)));
-    part[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-      if (threadIdx.x < s) part[threadIdx.x] = ddp4j_reduce_combine_i64(p.op, part[threadIdx.x], part[threadIdx.x + s]);
-      __syncthreads();
-    }
-    if (threadIdx.x == 0) ddp4j_store_i64(p.out, p.outType, oo, part[0]);
-    __syncthreads();
-  }
-}
-
-DDP4J_KERNEL void ddp4j_tensor_reduce(ReduceParams p) {
-  if (ddp4j_is_integral(p.xType) && p.op != R_MEAN) {
-    ddp4j_reduce_i64(p);
-    return;
-  }
-  __shared__ double part[DDP4J_REDUCE_THREADS];
-  for (int64_t o = blockIdx.x; o < p.nOut; o += gridDim.x) {
-    int64_t xo, oo;
-    ddp4j_kept_offsets(p, o, &xo, &oo);
-    double acc = ddp4j_reduce_identity(p.op);
-    for (int64_t j = threadIdx.x; j < p.r; j += blockDim.x)
-      acc = ddp4j_reduce_combine(p.op, acc, ddp4j_load(p.x, p.xType, xo + ddp4j_reduced_offset(p, j)));
+      acc = ddp4j_reduce_combine(p.op, acc, ddp4j_reduce_load(p, xo + ddp4j_reduced_offset(p, j), acc));
     part[threadIdx.x] = acc;
     __syncthreads();
     for (int s = blockDim.x / 2; s > 0; s >>= 1) {
       if (threadIdx.x < s) part[threadIdx.x] = ddp4j_reduce_combine(p.op, part[threadIdx.x], part[threadIdx.x + s]);
       __syncthreads();
     }
-    if (threadIdx.x == 0) {
-      double v = part[0];
-      if (p.op == R_MEAN) v = v / (double)p.r;
-      ddp4j_store(p.out, p.outType, oo, v);
-    }
+    if (threadIdx.x == 0) ddp4j_reduce_store(p, oo, part[0]);
     __syncthreads();
   }
+}
+
+DDP4J_KERNEL void ddp4j_tensor_reduce(ReduceParams p) {
+  if (ddp4j_is_integral(p.xType) && p.op != R_MEAN) ddp4j_reduce_rows<long long>(p);
+  else ddp4j_reduce_rows<double>(p);
 }
 
 // Index of the first maximum (the first NaN if there is one), written as int64. T is double for
@@ -135,9 +123,6 @@ __device__ inline bool ddp4j_argmax_better(T v, int64_t i, T bv, int64_t bi) {
   return i < bi;
 }
 
-__device__ inline double ddp4j_argmax_load(const ReduceParams& p, int64_t i, double) { return ddp4j_load(p.x, p.xType, i); }
-__device__ inline long long ddp4j_argmax_load(const ReduceParams& p, int64_t i, long long) { return ddp4j_load_i64(p.x, p.xType, i); }
-
 template <typename T>
 __device__ void ddp4j_argmax_rows(const ReduceParams& p) {
   __shared__ T val[DDP4J_REDUCE_THREADS];
@@ -148,7 +133,7 @@ __device__ void ddp4j_argmax_rows(const ReduceParams& p) {
     T bv = 0;
     long long bi = -1;
     for (int64_t j = threadIdx.x; j < p.r; j += blockDim.x) {
-      T v = ddp4j_argmax_load(p, xo + ddp4j_reduced_offset(p, j), bv);
+      T v = ddp4j_reduce_load(p, xo + ddp4j_reduced_offset(p, j), bv);
       if (ddp4j_argmax_better(v, j, bv, bi)) { bv = v; bi = j; }
     }
     val[threadIdx.x] = bv;

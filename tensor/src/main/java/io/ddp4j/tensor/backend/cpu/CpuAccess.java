@@ -296,55 +296,44 @@ final class CpuAccess {
         }
     }
 
-    /** dst[dstPos + k] = t[start + k] for k in [0, count), in logical order. */
-    static void read(TensorData t, long start, int count, double[] dst, int dstPos) {
-        MemorySegment s = segment(t);
-        DType type = t.dtype();
+    @FunctionalInterface
+    interface StridedRunBody {
+        /** Elements pos .. pos + len of the range (relative to its start) are at off, off + stride, ... of the segment. */
+        void run(long off, long stride, int pos, int len);
+    }
+
+    /** Calls body for each run of t's elements [start, start + count): a single one when t is contiguous. */
+    private static void forEachRun(TensorData t, long start, int count, StridedRunBody body) {
         if (t.isContiguous()) {
-            readRun(s, type, t.offset() + start, 1, count, dst, dstPos);
+            body.run(t.offset() + start, 1, 0, count);
             return;
         }
         Runs l = Runs.of(t);
         long stride = l.innerStride();
-        forEachRun(l, start, count, (off, pos, len) -> readRun(s, type, off, stride, len, dst, dstPos + pos));
+        forEachRun(l, start, count, (off, pos, len) -> body.run(off, stride, pos, len));
+    }
+
+    /** dst[dstPos + k] = t[start + k] for k in [0, count), in logical order. */
+    static void read(TensorData t, long start, int count, double[] dst, int dstPos) {
+        MemorySegment s = segment(t);
+        forEachRun(t, start, count, (off, stride, pos, len) -> readRun(s, t.dtype(), off, stride, len, dst, dstPos + pos));
     }
 
     static void write(double[] src, int srcPos, TensorData t, long start, int count) {
         MemorySegment s = segment(t);
-        DType type = t.dtype();
-        if (t.isContiguous()) {
-            writeRun(src, srcPos, s, type, t.offset() + start, 1, count);
-            return;
-        }
-        Runs l = Runs.of(t);
-        long stride = l.innerStride();
-        forEachRun(l, start, count, (off, pos, len) -> writeRun(src, srcPos + pos, s, type, off, stride, len));
+        forEachRun(t, start, count, (off, stride, pos, len) -> writeRun(src, srcPos + pos, s, t.dtype(), off, stride, len));
     }
 
     /** {@link #read} in the integer lane: t must be an integer or bool tensor. */
     static void readLongs(TensorData t, long start, int count, long[] dst, int dstPos) {
         MemorySegment s = segment(t);
-        DType type = t.dtype();
-        if (t.isContiguous()) {
-            readRunLong(s, type, t.offset() + start, 1, count, dst, dstPos);
-            return;
-        }
-        Runs l = Runs.of(t);
-        long stride = l.innerStride();
-        forEachRun(l, start, count, (off, pos, len) -> readRunLong(s, type, off, stride, len, dst, dstPos + pos));
+        forEachRun(t, start, count, (off, stride, pos, len) -> readRunLong(s, t.dtype(), off, stride, len, dst, dstPos + pos));
     }
 
     /** {@link #write} from the integer lane, into a tensor of any dtype. */
     static void writeLongs(long[] src, int srcPos, TensorData t, long start, int count) {
         MemorySegment s = segment(t);
-        DType type = t.dtype();
-        if (t.isContiguous()) {
-            writeRunLong(src, srcPos, s, type, t.offset() + start, 1, count);
-            return;
-        }
-        Runs l = Runs.of(t);
-        long stride = l.innerStride();
-        forEachRun(l, start, count, (off, pos, len) -> writeRunLong(src, srcPos + pos, s, type, off, stride, len));
+        forEachRun(t, start, count, (off, stride, pos, len) -> writeRunLong(src, srcPos + pos, s, t.dtype(), off, stride, len));
     }
 
     /** The whole tensor as a dense double array (for the ops that work on whole matrices). */

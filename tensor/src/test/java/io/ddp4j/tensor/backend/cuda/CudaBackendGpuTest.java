@@ -82,7 +82,8 @@ class CudaBackendGpuTest {
     }
 
     /** f on CPU inputs and on their copies on cuda give the same values. */
-    private void same(String what, double rtol, double atol, Function<Tensor[], Tensor> f, Tensor... cpu) {
+    /** f's result on the CPU inputs and on their copies on the device: [expected, actual], with the same dtype and shape. */
+    private static Tensor[] onBoth(String what, Function<Tensor[], Tensor> f, Tensor... cpu) {
         Tensor expected = f.apply(cpu);
         Tensor[] gpu = new Tensor[cpu.length];
         for (int i = 0; i < cpu.length; i++) gpu[i] = cpu[i].to(CUDA);
@@ -90,7 +91,12 @@ class CudaBackendGpuTest {
         assertEquals(CUDA, actual.device(), what);
         assertEquals(expected.dtype(), actual.dtype(), what);
         assertArrayEquals(expected.shape(), actual.shape(), what);
-        assertClose(expected.toDoubleArray(), actual.toDoubleArray(), rtol, atol, what);
+        return new Tensor[]{expected, actual};
+    }
+
+    private void same(String what, double rtol, double atol, Function<Tensor[], Tensor> f, Tensor... cpu) {
+        Tensor[] r = onBoth(what, f, cpu);
+        assertClose(r[0].toDoubleArray(), r[1].toDoubleArray(), rtol, atol, what);
     }
 
     @Test
@@ -203,13 +209,8 @@ class CudaBackendGpuTest {
 
     /** f on the CPU and on the device give the same values: integers as longs, floats bit for bit. */
     private void sameExactly(String what, Function<Tensor[], Tensor> f, Tensor... cpu) {
-        Tensor expected = f.apply(cpu);
-        Tensor[] gpu = new Tensor[cpu.length];
-        for (int i = 0; i < cpu.length; i++) gpu[i] = cpu[i].to(CUDA);
-        Tensor actual = f.apply(gpu);
-        assertEquals(CUDA, actual.device(), what);
-        assertEquals(expected.dtype(), actual.dtype(), what);
-        assertArrayEquals(expected.shape(), actual.shape(), what);
+        Tensor[] r = onBoth(what, f, cpu);
+        Tensor expected = r[0], actual = r[1];
         if (expected.dtype().isFloatingPoint())
             assertArrayEquals(java.util.Arrays.stream(expected.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray(),
                     java.util.Arrays.stream(actual.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray(), what);
