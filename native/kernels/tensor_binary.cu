@@ -23,6 +23,7 @@
 #define B_DIV_FLOOR 13
 #define B_REMAINDER 14
 #define B_FMOD 15
+#define B_NE 16
 
 template <typename T>
 __device__ inline T ddp4j_java_pow(T x, T y) {
@@ -114,6 +115,7 @@ __device__ inline long long ddp4j_int_binary_op(int64_t op, long long x, long lo
     case B_MAXIMUM: return x >= y ? x : y;
     case B_MINIMUM: return x <= y ? x : y;
     case B_EQ: return x == y;
+    case B_NE: return x != y;
     case B_LT: return x < y;
     case B_GT: return x > y;
     case B_LE: return x <= y;
@@ -133,6 +135,7 @@ __device__ inline T ddp4j_binary_op(int64_t op, T x, T y) {
     case B_MAXIMUM: return (x != x || x >= y) ? x : y;
     case B_MINIMUM: return (x != x || x <= y) ? x : y;
     case B_EQ: return x == y ? (T)1 : (T)0;
+    case B_NE: return x != y ? (T)1 : (T)0;
     case B_LT: return x < y ? (T)1 : (T)0;
     case B_GT: return x > y ? (T)1 : (T)0;
     case B_LE: return x <= y ? (T)1 : (T)0;

@@ -14,6 +14,7 @@ import io.ddp4j.tensor.ops.Creation;
 import io.ddp4j.tensor.ops.Elementwise;
 import io.ddp4j.tensor.ops.InPlace;
 import io.ddp4j.tensor.ops.LinearAlgebra;
+import io.ddp4j.tensor.ops.Logical;
 import io.ddp4j.tensor.ops.Reductions;
 import io.ddp4j.tensor.ops.Softmax;
 import io.ddp4j.tensor.ops.Transfer;
@@ -278,6 +279,17 @@ public final class Tensor implements AutoCloseable {
     public Tensor eq(Tensor other) { return Elementwise.binary(BinaryOp.EQ, this, other); }
     public Tensor eq(double value) { return Elementwise.binary(BinaryOp.EQ, this, value); }
     public Tensor eq(long value) { return Elementwise.binary(BinaryOp.EQ, this, value); }
+    public Tensor ne(Tensor other) { return Elementwise.binary(BinaryOp.NE, this, other); }
+    public Tensor ne(double value) { return Elementwise.binary(BinaryOp.NE, this, value); }
+    public Tensor ne(long value) { return Elementwise.binary(BinaryOp.NE, this, value); }
+    /** PyTorch's logical_not: true where this is zero, as bool; any dtype (NaN counts as nonzero). */
+    public Tensor logicalNot() { return Logical.not(this); }
+    /** PyTorch's logical_and, broadcasting: true where both are nonzero, as bool. */
+    public Tensor logicalAnd(Tensor other) { return Logical.and(this, other); }
+    /** PyTorch's logical_or, broadcasting: true where either is nonzero, as bool. */
+    public Tensor logicalOr(Tensor other) { return Logical.or(this, other); }
+    /** PyTorch's logical_xor, broadcasting: true where exactly one is nonzero, as bool. */
+    public Tensor logicalXor(Tensor other) { return Logical.xor(this, other); }
     public Tensor lt(Tensor other) { return Elementwise.binary(BinaryOp.LT, this, other); }
     public Tensor lt(double value) { return Elementwise.binary(BinaryOp.LT, this, value); }
     public Tensor lt(long value) { return Elementwise.binary(BinaryOp.LT, this, value); }

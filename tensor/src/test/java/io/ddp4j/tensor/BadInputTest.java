@@ -52,8 +52,8 @@ class BadInputTest {
     @Test
     void boolTensorsRefuseWhatPyTorchRefuses() {
         Tensor mask = Tensor.fromArray(new boolean[]{true, false}, 2), ints = Tensor.arange(2);
-        fails(IllegalArgumentException.class, mask::neg, "neg:", "negation", "bool[2]", "mask.eq(0L)");
-        fails(IllegalArgumentException.class, () -> mask.sub(mask), "sub:", "subtraction with a bool tensor", "bool[2] and bool[2]");
+        fails(IllegalArgumentException.class, mask::neg, "neg:", "negation", "bool[2]", "logicalNot()");
+        fails(IllegalArgumentException.class, () -> mask.sub(mask), "sub:", "subtraction with a bool tensor", "bool[2] and bool[2]", "logicalXor()");
         fails(IllegalArgumentException.class, () -> ints.sub(mask), "sub:", "int64[2] and bool[2]");
         fails(IllegalArgumentException.class, () -> mask.sub(1L), "sub:", "bool[2] and the integer 1");
         fails(IllegalArgumentException.class, () -> mask.subInPlace(mask), "subInPlace:", "bool[2] and bool[2]");

@@ -14,11 +14,13 @@ public enum BinaryOp {
     /** x - y * floor(x / y), which takes the divisor's sign: PyTorch's remainder, Python's %. */
     REMAINDER,
     /** x - y * trunc(x / y), which takes the dividend's sign: PyTorch's fmod, C's fmod. */
-    FMOD;
+    FMOD,
+    /** x != y, written as BOOL (NaN differs from everything, itself included). */
+    NE;
 
     public boolean isComparison() {
         return switch (this) {
-            case EQ, LT, GT, LE, GE -> true;
+            case EQ, NE, LT, GT, LE, GE -> true;
             default -> false;
         };
     }

@@ -164,7 +164,7 @@ public final class Elementwise {
     /** PyTorch refuses negation, abs and relu of bool tensors; sign, step and the float functions are defined. */
     private static void checkBool(String name, UnaryOp op, Tensor x) {
         String why = switch (op) {
-            case NEG -> "negation of a bool tensor is not supported; to invert a mask use mask.eq(0L)";
+            case NEG -> "negation of a bool tensor is not supported; to invert a mask use logicalNot()";
             case ABS, RELU -> "not implemented for bool tensors";
             default -> null;
         };
@@ -178,7 +178,7 @@ public final class Elementwise {
     static void checkBool(String name, BinaryOp op, DType common, boolean anyBool, String operands) {
         if (op == BinaryOp.SUB && anyBool)
             throw new IllegalArgumentException(name + ": subtraction with a bool tensor is not supported (as in PyTorch), got " + operands
-                    + "; for the symmetric difference of two masks use a.eq(b).eq(0L), to invert a mask mask.eq(0L)");
+                    + "; use logicalXor() for two masks, logicalNot() to invert one");
         if (op == BinaryOp.POW && common == DType.BOOL)
             throw new IllegalArgumentException(name + ": not implemented for bool tensors (as in PyTorch), got " + operands);
     }

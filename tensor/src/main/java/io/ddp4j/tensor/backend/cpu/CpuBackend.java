@@ -203,6 +203,7 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 case MAXIMUM -> { for (int i = 0; i < count; i++) r[i] = Double.isNaN(x[i]) || x[i] >= y[i] ? x[i] : y[i]; }
                 case MINIMUM -> { for (int i = 0; i < count; i++) r[i] = Double.isNaN(x[i]) || x[i] <= y[i] ? x[i] : y[i]; }
                 case EQ -> { for (int i = 0; i < count; i++) r[i] = x[i] == y[i] ? 1 : 0; }
+                case NE -> { for (int i = 0; i < count; i++) r[i] = x[i] != y[i] ? 1 : 0; }
                 case LT -> { for (int i = 0; i < count; i++) r[i] = x[i] < y[i] ? 1 : 0; }
                 case GT -> { for (int i = 0; i < count; i++) r[i] = x[i] > y[i] ? 1 : 0; }
                 case LE -> { for (int i = 0; i < count; i++) r[i] = x[i] <= y[i] ? 1 : 0; }

@@ -156,8 +156,9 @@ class CudaBackendGpuTest {
             same(t + " pow", tol, tol, x -> x[0].abs().add(0.1).pow(x[1].t()), a, b);
             same(t + " maximum", 0, 0, x -> x[0].maximum(x[1].t()), a, b);
             same(t + " minimum", 0, 0, x -> x[0].minimum(x[1].t()), a, b);
-            for (BinaryOp op : new BinaryOp[]{BinaryOp.EQ, BinaryOp.LT, BinaryOp.GT, BinaryOp.LE, BinaryOp.GE})
+            for (BinaryOp op : new BinaryOp[]{BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.GT, BinaryOp.LE, BinaryOp.GE})
                 same(t + " " + op, 0, 0, x -> compare(op, x[0], x[1].t()), a, b.narrow(1, 0, 1).expand(5, 4).contiguous());
+            same(t + " logical and, or, xor, not", 0, 0, x -> x[0].gt(0).logicalAnd(x[1].t()).logicalOr(x[0].logicalXor(x[1].t().lt(0))).logicalNot(), a, b);
             same(t + " where", 0, 0, x -> Tensor.where(x[0].gt(0), x[0], x[1].t()), a, b);
             same(t + " scalar", tol, tol, x -> x[0].mul(2.5).sub(1).div(3), a);
         }
@@ -229,7 +230,7 @@ class CudaBackendGpuTest {
             sameExactly(t + " mul", v -> v[0].mul(v[1]), x, y);
             sameExactly(t + " maximum", v -> v[0].maximum(v[1]), x, y);
             sameExactly(t + " minimum", v -> v[0].minimum(v[1]), x, y);
-            for (BinaryOp op : new BinaryOp[]{BinaryOp.EQ, BinaryOp.LT, BinaryOp.GT, BinaryOp.LE, BinaryOp.GE})
+            for (BinaryOp op : new BinaryOp[]{BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.GT, BinaryOp.LE, BinaryOp.GE})
                 sameExactly(t + " " + op, v -> compare(op, v[0], v[1]), x, y);
             sameExactly(t + " div floor", v -> v[0].div(v[1].remainder(50L).add(1L), RoundingMode.FLOOR), x, y);
             sameExactly(t + " remainder", v -> v[0].remainder(v[1].remainder(50L).add(1L)), x, y);
@@ -270,6 +271,7 @@ class CudaBackendGpuTest {
     private static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
         return switch (op) {
             case EQ -> a.eq(b);
+            case NE -> a.ne(b);
             case LT -> a.lt(b);
             case GT -> a.gt(b);
             case LE -> a.le(b);
