@@ -112,7 +112,9 @@ public final class Tensor implements AutoCloseable {
     /** A 0-d tensor holding the integer {@code value}, exact in int64. */
     public static Tensor scalar(long value, DType dtype) { return Creation.full(value, dtype, Device.CPU); }
     /** 0, 1, ..., end-1 as I64, like torch.arange(end). */
-    public static Tensor arange(long end) { return Creation.arange(0, end, 1, DType.I64, Device.CPU); }
+    public static Tensor arange(long end) { return Creation.arange(0L, end, 1L, DType.I64, Device.CPU); }
+    /** start, start+step, ... below end (above, for a negative step), computed in int64 (exact over its whole range), then converted to dtype. */
+    public static Tensor arange(long start, long end, long step, DType dtype) { return Creation.arange(start, end, step, dtype, Device.CPU); }
     /** start, start+step, ... below end (above, for a negative step). */
     public static Tensor arange(double start, double end, double step, DType dtype) { return Creation.arange(start, end, step, dtype, Device.CPU); }
     /** Uniform [0, 1) from the generator (Philox4x32-10, reproducible on every device). */
@@ -275,7 +277,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU, this); }
     public Tensor sigmoid() { return Elementwise.unary(UnaryOp.SIGMOID, this); }
     public Tensor tanh() { return Elementwise.unary(UnaryOp.TANH, this); }
+    /** Clamped to [min, max] with float bounds: an integer tensor is clamped in float32 (PyTorch's result type). */
     public Tensor clamp(double min, double max) { return Elementwise.clamp(this, min, max); }
+    /** Clamped to [min, max] with integer bounds: the dtype is kept, and int64 bounds are exact. */
+    public Tensor clamp(long min, long max) { return Elementwise.clamp(this, min, max); }
     public Tensor eq(Tensor other) { return Elementwise.binary(BinaryOp.EQ, this, other); }
     public Tensor eq(double value) { return Elementwise.binary(BinaryOp.EQ, this, value); }
     public Tensor eq(long value) { return Elementwise.binary(BinaryOp.EQ, this, value); }

@@ -141,6 +141,17 @@ class IntegerExactnessTest {
     }
 
     @Test
+    void arangeAndClampTakeExactIntegers() {
+        assertValues(new long[]{1152921504606846976L, 1152921504606846977L, 1152921504606846978L}, Tensor.arange(1L << 60, (1L << 60) + 3, 1, DType.I64));
+        assertValues(new long[]{1152921504606846979L, 1152921504606846977L}, Tensor.arange((1L << 60) + 3, 1L << 60, -2, DType.I64));
+        assertValues(new long[]{MIN, MIN + TWO_62, 0, TWO_62}, Tensor.arange(MIN, MAX, TWO_62, DType.I64));
+        assertArrayEquals(new float[]{0, 1, 2}, Tensor.arange(0, 3, 1, DType.F32).toFloatArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.arange(5, 0, 1, DType.I64));
+        assertTrue(e.getMessage().contains("arange") && e.getMessage().contains("inconsistent"), e.getMessage());
+        assertValues(new long[]{9007199254740994L, 4611686018427387903L}, longs(TWO_53 + 1, TWO_62).clamp(TWO_53 + 2, TWO_62 - 1));
+    }
+
+    @Test
     void longItemIsExactAndRefusesFloats() {
         assertEquals(TWO_53 + 1, longs(TWO_53 + 1).longItem());
         assertEquals(1, Tensor.fromArray(new boolean[]{true}, 1).longItem());

@@ -7,6 +7,7 @@ import io.ddp4j.tensor.Tensor;
 import io.ddp4j.tensor.backend.Backends;
 
 import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
 import java.util.Arrays;
 
 /** Factories: filled, ranges, random, and from Java arrays. */
@@ -39,10 +40,32 @@ public final class Creation {
         return fromDoubles(values, dtype, device, values.length);
     }
 
-    /** Values given as doubles, stored in any dtype on any device. */
-    public static Tensor fromDoubles(double[] values, DType dtype, Device device, int... shape) {
-        Tensor host = fromArray(values, shape);
-        if (dtype == DType.F64 && device.isCpu()) return host;
+    /**
+     * Integer start, end and step, computed in long: exact over int64's whole range (the double
+     * form is exact only to 2^53), then converted to dtype (one rounding into a float dtype).
+     */
+    public static Tensor arange(long start, long end, long step, DType dtype, Device device) {
+        if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero, got 0");
+        // end - start may not fit in a long (arange(MIN_VALUE, MAX_VALUE, 1L << 62) has 4 elements)
+        BigInteger count = ceilDiv(BigInteger.valueOf(end).subtract(BigInteger.valueOf(start)), BigInteger.valueOf(step));
+        if (count.signum() < 0)
+            throw new IllegalArgumentException("arange: start " + start + ", end " + end + " and step " + step
+                    + " are inconsistent (the step's sign must lead from start toward end)");
+        if (count.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0)
+            throw new IllegalArgumentException("arange: start " + start + ", end " + end + " and step " + step + " give " + count + " elements");
+        long[] values = new long[count.intValueExact()];
+        for (int i = 0; i < values.length; i++) values[i] = start + i * step;
+        return placed(fromArray(values, values.length), dtype, device);
+    }
+
+    private static BigInteger ceilDiv(BigInteger a, BigInteger b) {
+        BigInteger[] qr = a.divideAndRemainder(b);
+        return qr[1].signum() != 0 && qr[1].signum() == b.signum() ? qr[0].add(BigInteger.ONE) : qr[0];
+    }
+
+    /** host (a new CPU tensor) converted to dtype and moved to device, the intermediates freed. */
+    private static Tensor placed(Tensor host, DType dtype, Device device) {
+        if (dtype == host.dtype() && device.isCpu()) return host;
         try (host) {
             Tensor cast = host.to(dtype);
             if (device.isCpu()) return cast;
@@ -50,6 +73,11 @@ public final class Creation {
                 return cast.to(device);
             }
         }
+    }
+
+    /** Values given as doubles, stored in any dtype on any device. */
+    public static Tensor fromDoubles(double[] values, DType dtype, Device device, int... shape) {
+        return placed(fromArray(values, shape), dtype, device);
     }
 
     public static Tensor rand(Generator gen, DType dtype, Device device, int... shape) {

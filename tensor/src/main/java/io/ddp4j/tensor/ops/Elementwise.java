@@ -251,23 +251,34 @@ public final class Elementwise {
         }
     }
 
+    /** clamp with Python float bounds: an integer tensor is clamped in float32, PyTorch's result type. */
     public static Tensor clamp(Tensor x, double min, double max) {
+        return clamp(x, new Scalar.Float(min), new Scalar.Float(max));
+    }
+
+    /** clamp with Python int bounds: the tensor keeps its dtype, and int64 bounds are exact. */
+    public static Tensor clamp(Tensor x, long min, long max) {
+        return clamp(x, new Scalar.Int(min), new Scalar.Int(max));
+    }
+
+    private static Tensor clamp(Tensor x, Scalar min, Scalar max) {
         Checks.open("clamp", x);
-        if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max + " for " + x.describe());
-        if (!x.dtype().isFloatingPoint() && (min != Math.rint(min) || max != Math.rint(max))) {
-            // a fractional bound meets integers: PyTorch's result type is float32 (the bounds were cast to the integer type)
-            try (Tensor f = x.to(TypePromotion.DEFAULT_FLOAT)) {
+        boolean inverted = min instanceof Scalar.Int lo && max instanceof Scalar.Int hi ? lo.value() > hi.value() : min.doubleValue() > max.doubleValue();
+        if (inverted) throw new IllegalArgumentException("clamp: the lower bound (" + min + ") is greater than the upper bound (" + max + ") for " + x.describe());
+        DType common = TypePromotion.resultType(x, min.isFloat() || max.isFloat());
+        if (common != x.dtype()) { // float bounds meet integers: PyTorch clamps in float32
+            try (Tensor f = x.to(common)) {
                 return clamp(f, min, max);
             }
         }
         Backend backend = Backends.forDevice(x.device());
         Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
-        try (Tensor lo = scalarLike(x, min); Tensor hi = scalarLike(x, max)) {
+        try (Tensor lo = min.tensor(x.dtype(), x.device()); Tensor hi = max.tensor(x.dtype(), x.device())) {
             TensorData o = out.data("clamp");
             backend.binary(BinaryOp.MAXIMUM, x.data("clamp"), Layouts.broadcastTo(lo.data("clamp"), x.shape()), o);
             backend.binary(BinaryOp.MINIMUM, o, Layouts.broadcastTo(hi.data("clamp"), x.shape()), o);
         }
-        return Autograd.record("clamp", out, Derivatives.clamp(x, min, max), x);
+        return Autograd.record("clamp", out, Derivatives.clamp(x, min.doubleValue(), max.doubleValue()), x);
     }
 
 }
