@@ -94,6 +94,11 @@ __device__ inline float ddp4j_loadf(const char* p, int64_t t, int64_t i) {
 
 __device__ inline bool ddp4j_is_integral(int64_t t) { return t >= DT_I32; }
 
+// Two's-complement int64 arithmetic through unsigned values, where C++ defines the wrap (signed
+// overflow is undefined): PyTorch's integer overflow.
+__device__ inline long long ddp4j_wrap_add(long long a, long long b) { return (long long)((unsigned long long)a + (unsigned long long)b); }
+__device__ inline long long ddp4j_wrap_neg(long long a) { return (long long)(0ULL - (unsigned long long)a); }
+
 // Java's (long) cast: NaN -> 0, saturating at the int64 range.
 __device__ inline long long ddp4j_to_i64(double v) {
   if (v != v) return 0;
@@ -102,15 +107,15 @@ __device__ inline long long ddp4j_to_i64(double v) {
   return (long long)v;
 }
 
+__device__ inline void ddp4j_store_i64(char* p, int64_t t, int64_t i, long long v);  // below
+
 __device__ inline void ddp4j_storef(char* p, int64_t t, int64_t i, float v) {
   switch (t) {
     case DT_F32: ((float*)p)[i] = v; return;
     case DT_F16: ((unsigned short*)p)[i] = __half_as_ushort(__float2half_rn(v)); return;
     case DT_BF16: ((unsigned short*)p)[i] = __bfloat16_as_ushort(__float2bfloat16_rn(v)); return;
     case DT_F64: ((double*)p)[i] = (double)v; return;
-    case DT_I32: ((int32_t*)p)[i] = (int32_t)(uint32_t)(unsigned long long)ddp4j_to_i64(v); return;
-    case DT_I64: ((long long*)p)[i] = ddp4j_to_i64(v); return;
-    case DT_U8: ((uint8_t*)p)[i] = (uint8_t)(unsigned long long)ddp4j_to_i64(v); return;
+    case DT_I32: case DT_I64: case DT_U8: ddp4j_store_i64(p, t, i, ddp4j_to_i64(v)); return;
     default: ((uint8_t*)p)[i] = v != 0.0f ? 1 : 0; return;
   }
 }
@@ -118,9 +123,7 @@ __device__ inline void ddp4j_storef(char* p, int64_t t, int64_t i, float v) {
 __device__ inline void ddp4j_store(char* p, int64_t t, int64_t i, double v) {
   switch (t) {
     case DT_F64: ((double*)p)[i] = v; return;
-    case DT_I32: ((int32_t*)p)[i] = (int32_t)(uint32_t)(unsigned long long)ddp4j_to_i64(v); return;
-    case DT_I64: ((long long*)p)[i] = ddp4j_to_i64(v); return;
-    case DT_U8: ((uint8_t*)p)[i] = (uint8_t)(unsigned long long)ddp4j_to_i64(v); return;
+    case DT_I32: case DT_I64: case DT_U8: ddp4j_store_i64(p, t, i, ddp4j_to_i64(v)); return;
     case DT_BOOL: ((uint8_t*)p)[i] = v != 0.0 ? 1 : 0; return;
     default: ddp4j_storef(p, t, i, (float)v); return;  // double -> float -> 16-bit, like the CPU
   }

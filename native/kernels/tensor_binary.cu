@@ -93,7 +93,7 @@ __device__ inline T ddp4j_remainder(T a, T b) {
 // on the host, where x / 0 and INT64_MIN / -1 raise SIGFPE).
 __device__ inline long long ddp4j_int_division(int64_t op, long long x, long long y) {
   if (y == 0) return 0;
-  if (y == -1) return (op == B_DIV_TRUNC || op == B_DIV_FLOOR) ? (long long)(0ULL - (unsigned long long)x) : 0;
+  if (y == -1) return (op == B_DIV_TRUNC || op == B_DIV_FLOOR) ? ddp4j_wrap_neg(x) : 0;
   long long q = x / y, r = x % y;
   bool signsDiffer = r != 0 && ((r < 0) != (y < 0));
   switch (op) {
@@ -106,11 +106,10 @@ __device__ inline long long ddp4j_int_division(int64_t op, long long x, long lon
 
 // The integer lane: every op but true division (which never reaches here with integer operands).
 __device__ inline long long ddp4j_int_binary_op(int64_t op, long long x, long long y) {
-  typedef unsigned long long u64;
   switch (op) {
-    case B_ADD: return (long long)((u64)x + (u64)y);
-    case B_SUB: return (long long)((u64)x - (u64)y);
-    case B_MUL: return (long long)((u64)x * (u64)y);
+    case B_ADD: return ddp4j_wrap_add(x, y);
+    case B_SUB: return ddp4j_wrap_add(x, ddp4j_wrap_neg(y));
+    case B_MUL: return (long long)((unsigned long long)x * (unsigned long long)y);  // wraps, as ddp4j_wrap_add
     case B_POW: return ddp4j_int_pow(x, y);
     case B_MAXIMUM: return x >= y ? x : y;
     case B_MINIMUM: return x <= y ? x : y;

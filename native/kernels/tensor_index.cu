@@ -45,10 +45,8 @@ DDP4J_KERNEL void ddp4j_tensor_index_add(EwParams p) {
         continue;
       }
       int64_t so = base.a + k * p.a.strides[dim], oo = base.o + to * p.out.strides[dim];
-      if (ints) {
-        unsigned long long sum = (unsigned long long)ddp4j_load_i64(p.out.ptr, p.out.dtype, oo) + (unsigned long long)ddp4j_load_i64(p.a.ptr, p.a.dtype, so);
-        ddp4j_store_i64(p.out.ptr, p.out.dtype, oo, (long long)sum);
-      } else if (f) ddp4j_storef(p.out.ptr, p.out.dtype, oo, ddp4j_loadf(p.out.ptr, p.out.dtype, oo) + ddp4j_loadf(p.a.ptr, p.a.dtype, so));
+      if (ints) ddp4j_store_i64(p.out.ptr, p.out.dtype, oo, ddp4j_wrap_add(ddp4j_load_i64(p.out.ptr, p.out.dtype, oo), ddp4j_load_i64(p.a.ptr, p.a.dtype, so)));
+      else if (f) ddp4j_storef(p.out.ptr, p.out.dtype, oo, ddp4j_loadf(p.out.ptr, p.out.dtype, oo) + ddp4j_loadf(p.a.ptr, p.a.dtype, so));
       else ddp4j_store(p.out.ptr, p.out.dtype, oo, ddp4j_load(p.out.ptr, p.out.dtype, oo) + ddp4j_load(p.a.ptr, p.a.dtype, so));
     }
   }

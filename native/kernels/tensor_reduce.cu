@@ -27,7 +27,7 @@ __device__ inline long long ddp4j_reduce_combine(int64_t op, long long acc, long
   switch (op) {
     case R_MAX: return v > acc ? v : acc;
     case R_MIN: return v < acc ? v : acc;
-    default: return (long long)((unsigned long long)acc + (unsigned long long)v);  // wraps, as PyTorch's sums
+    default: return ddp4j_wrap_add(acc, v);  // wraps, as PyTorch's sums
   }
 }
 

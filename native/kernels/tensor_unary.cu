@@ -48,7 +48,7 @@ __device__ inline bool ddp4j_int_unary_computes(int64_t op) {
 }
 
 __device__ inline long long ddp4j_int_unary_op(int64_t op, long long x) {
-  const long long negated = (long long)(0ULL - (unsigned long long)x);
+  const long long negated = ddp4j_wrap_neg(x);
   switch (op) {
     case U_NEG: return negated;
     case U_ABS: return x < 0 ? negated : x;

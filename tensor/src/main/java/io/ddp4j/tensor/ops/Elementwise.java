@@ -60,11 +60,10 @@ public final class Elementwise {
         Device device = opDevice(name, a, b);
         int[] shape = Checks.broadcastShapes(name, a, b);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, b));
-        checkBool(name, op, common, a.dtype() == DType.BOOL || b.dtype() == DType.BOOL, a.describe() + " and " + b.describe());
         Tensor ca = operand(a, device, common), cb = operand(b, device, common);
         Tensor out = null;
         try {
-            if (op.isRoundingDivision()) checkRoundingDivision(name, common, a, b, cb);
+            checkOperands(name, op, common, a, b, cb);
             out = Tensor.empty(op.isComparison() ? DType.BOOL : common, device, shape);
             Backends.forDevice(device).binary(op, Layouts.broadcastTo(ca.data(name), shape), Layouts.broadcastTo(cb.data(name), shape), out.data(name));
             if (op.isComparison()) return out;
@@ -130,18 +129,20 @@ public final class Elementwise {
         String name = name(op);
         Checks.open(name, a);
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(a, value.isFloat()));
-        checkBool(name, op, common, a.dtype() == DType.BOOL, a.describe() + " and " + value);
-        if (common != a.dtype()) { // e.g. ints.mul(0.5) or ints.div(2): computed in float32, as PyTorch does
-            Tensor ca = a.to(common);
-            Tensor out = null;
-            try {
-                out = binary(op, ca, value);
-                return out;
-            } finally {
-                closeCasts(out, a, ca, a, a);
-            }
+        checkScalar(name, op, common, a, value);
+        if (common == a.dtype()) return binaryInOwnDtype(name, op, a, value);
+        Tensor ca = a.to(common); // e.g. ints.mul(0.5) or ints.div(2): computed in float32, as PyTorch does
+        Tensor out = null;
+        try {
+            out = binaryInOwnDtype(name, op, ca, value);
+            return out;
+        } finally {
+            closeCasts(out, a, ca, a, a);
         }
-        checkScalar(name, op, a, value);
+    }
+
+    /** a op value, computed in a's dtype (the checks done). */
+    private static Tensor binaryInOwnDtype(String name, BinaryOp op, Tensor a, Scalar value) {
         Tensor out = Tensor.empty(op.isComparison() ? DType.BOOL : a.dtype(), a.device(), a.shape());
         try (Tensor s = scalarOperand(op, a, value)) {
             Backends.forDevice(a.device()).binary(op, a.data(name), Layouts.broadcastTo(s.data(name), a.shape()), out.data(name));
@@ -151,12 +152,25 @@ public final class Elementwise {
     }
 
     /**
-     * PyTorch's refusals for a op value computed in a's dtype: the rounding divisions' (below),
-     * and an integer tensor raised to a negative integer power.
+     * PyTorch's refusals for a op b computed in {@code common}: bool operands ({@link #checkBool})
+     * and the rounding divisions' ({@link #checkRoundingDivision}); {@code divisor} is b as the
+     * op reads it (moved and cast). The out-of-place and in-place paths both check through here.
      */
-    static void checkScalar(String name, BinaryOp op, Tensor a, Scalar value) {
-        if (op.isRoundingDivision()) checkRoundingDivision(name, a, value);
-        if (op == BinaryOp.POW && !a.dtype().isFloatingPoint() && value.doubleValue() < 0)
+    static void checkOperands(String name, BinaryOp op, DType common, Tensor a, Tensor b, Tensor divisor) {
+        checkBool(name, op, common, a.dtype() == DType.BOOL || b.dtype() == DType.BOOL, a.describe() + " and " + b.describe());
+        if (op.isRoundingDivision()) checkRoundingDivision(name, common, a, b, divisor);
+    }
+
+    /**
+     * PyTorch's refusals for a op value computed in {@code common}: bool tensors, an integer
+     * division by the scalar 0, and an integer tensor raised to a negative integer power. (A
+     * scalar never makes {@code common} bool: a bool tensor meets an int as int64.)
+     */
+    static void checkScalar(String name, BinaryOp op, DType common, Tensor a, Scalar value) {
+        checkBool(name, op, common, a.dtype() == DType.BOOL, a.describe() + " and " + value);
+        if (op.isRoundingDivision() && !common.isFloatingPoint() && value.doubleValue() == 0)
+            throw zeroDivisor(name, a.describe(), "the scalar 0");
+        if (op == BinaryOp.POW && !common.isFloatingPoint() && value.doubleValue() < 0)
             throw new IllegalArgumentException(name + ": integers to negative integer powers are not allowed (as in PyTorch): "
                     + a.describe() + " to " + value + "; convert the tensor to a float dtype first");
     }
@@ -175,7 +189,7 @@ public final class Elementwise {
      * PyTorch's refusals for bool operands: subtraction with any bool operand, and pow computed in
      * bool. {@code anyBool}: an operand is a bool tensor; {@code common}: the dtype op computes in.
      */
-    static void checkBool(String name, BinaryOp op, DType common, boolean anyBool, String operands) {
+    private static void checkBool(String name, BinaryOp op, DType common, boolean anyBool, String operands) {
         if (op == BinaryOp.SUB && anyBool)
             throw new IllegalArgumentException(name + ": subtraction with a bool tensor is not supported (as in PyTorch), got " + operands
                     + "; use logicalXor() for two masks, logicalNot() to invert one");
@@ -189,23 +203,14 @@ public final class Elementwise {
      * the CPU: on a GPU the check would wait for the device, and PyTorch's CUDA kernels do not
      * check either (ddp4j's give 0).
      */
-    static void checkRoundingDivision(String name, DType common, Tensor a, Tensor b, Tensor divisor) {
-        if (common == DType.BOOL) throw boolDivision(name, a.describe() + " and " + b.describe());
+    private static void checkRoundingDivision(String name, DType common, Tensor a, Tensor b, Tensor divisor) {
+        if (common == DType.BOOL) throw new IllegalArgumentException(name + ": not defined for bool tensors (as in PyTorch), got " + a.describe() + " and " + b.describe());
         if (common.isFloatingPoint() || !divisor.device().isCpu()) return;
         try (GradMode.Guard g = GradMode.noGrad(); Tensor zeros = divisor.eq(0L); Tensor count = zeros.sum()) {
             if (count.item() > 0) throw zeroDivisor(name, a.describe(), b.describe() + " (" + (long) count.item() + " zero(s))");
         }
     }
 
-    /** {@link #checkRoundingDivision(String, DType, Tensor, Tensor, Tensor)} for a divides by a scalar, in a's dtype. */
-    private static void checkRoundingDivision(String name, Tensor a, Scalar value) {
-        if (a.dtype() == DType.BOOL) throw boolDivision(name, a.describe() + " and " + value);
-        if (!a.dtype().isFloatingPoint() && value.doubleValue() == 0) throw zeroDivisor(name, a.describe(), "the scalar 0");
-    }
-
-    private static IllegalArgumentException boolDivision(String name, String operands) {
-        return new IllegalArgumentException(name + ": not defined for bool tensors (as in PyTorch), got " + operands);
-    }
 
     private static ArithmeticException zeroDivisor(String name, String dividend, String divisor) {
         return new ArithmeticException(name + ": integer division by zero (PyTorch's ZeroDivisionError): " + dividend + " divided by " + divisor);

@@ -55,9 +55,7 @@ public final class InPlace {
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, other));
         requireCastable(name, common, t, other.describe());
         if (common == t.dtype() && other.dtype() == t.dtype() && !overlapsElsewhere(t, other)) {
-            // the other path's binary checks
-            Elementwise.checkBool(name, op, common, t.dtype() == DType.BOOL, t.describe() + " and " + other.describe());
-            if (op.isRoundingDivision()) Elementwise.checkRoundingDivision(name, common, t, other, other);
+            Elementwise.checkOperands(name, op, common, t, other, other); // what the other path's Elementwise.binary checks
             Backends.forDevice(t.device()).binary(op, dst, src, dst);
             return t;
         }
@@ -66,7 +64,7 @@ public final class InPlace {
         }
     }
 
-    /** t = t op value, with value a Python int (a long, exact) or float. */
+    /** t = t op value, with value a Python int (exact, int64 included). */
     public static Tensor binary(BinaryOp op, Tensor t, long value) {
         return binary(op, t, new Scalar.Int(value));
     }
@@ -83,8 +81,7 @@ public final class InPlace {
         DType common = TypePromotion.computeType(op, TypePromotion.resultType(t, value.isFloat()));
         requireCastable(name, common, t, value.toString());
         if (common == t.dtype()) {
-            Elementwise.checkBool(name, op, common, t.dtype() == DType.BOOL, t.describe() + " and " + value); // the other path's binary checks
-            Elementwise.checkScalar(name, op, t, value);
+            Elementwise.checkScalar(name, op, common, t, value); // what the other path's Elementwise.binary checks
             try (Tensor s = Elementwise.scalarOperand(op, t, value)) {
                 Backends.forDevice(t.device()).binary(op, dst, Layouts.broadcastTo(s.data(name), t.shape()), dst);
             }

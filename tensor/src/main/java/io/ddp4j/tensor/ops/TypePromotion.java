@@ -20,8 +20,8 @@ import io.ddp4j.tensor.backend.BinaryOp;
  *       or bool tensor gives float32 (PyTorch's default dtype), e.g. {@code ints.mul(0.5)}.</li>
  * </ul>
  * True division ({@code div}) of integers or bools is done in float32, as PyTorch's {@code /};
- * so are the floating unary ops (exp, log, ...) of integers, and {@code clamp} of integers by a
- * fractional bound (its bounds are doubles, so an integral bound counts as an integer).
+ * so are the floating unary ops (exp, log, ...) of integers, and {@code clamp} of integers by
+ * float bounds ({@code double}s, Python floats; {@code long} bounds keep the integer dtype).
  */
 public final class TypePromotion {
     private TypePromotion() {}
