@@ -23,6 +23,8 @@ import io.ddp4j.tensor.backend.BinaryOp;
 import io.ddp4j.tensor.backend.UnaryOp;
 
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +54,8 @@ public final class Tensor implements AutoCloseable {
     private AccumulateGrad accumulator;
     private Tensor grad;
     private boolean ownsGrad;
+    /** Gradients this leaf made that carried a graph and were replaced: freed with the next .grad reset. */
+    private List<Tensor> retiredGrads;
     private String name;
 
     /** Takes over one reference to {@code storage} (the caller's). */
@@ -181,6 +185,19 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The opposite of {@link #keep()}: a tensor that belongs to no scope is given to the innermost
+     * scope open on this thread (if any), which will close it. A tensor that has a scope keeps it.
+     * Returns this.
+     */
+    public Tensor joinCurrentScope() {
+        Checks.open("joinCurrentScope", this);
+        if (owner != null) return this;
+        owner = Scope.current();
+        if (owner != null) owner.adopt(this);
+        return this;
+    }
+
     /** Frees this tensor's reference to its storage; idempotent. Also frees a .grad autograd made. */
     @Override
     public void close() {
@@ -188,6 +205,7 @@ public final class Tensor implements AutoCloseable {
         owner = null;
         lifetime.close();
         if (ownsGrad && grad != null) grad.close();
+        closeRetiredGrads();
         grad = null;
         gradFn = null;
     }
@@ -232,6 +250,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor flatten(int startDim, int endDim) { return ViewOps.flatten(this, startDim, endDim); }
     /** This tensor if it is contiguous, else a contiguous copy. */
     public Tensor contiguous() { return ViewOps.contiguous(this); }
+    /** A dense copy with storage of its own (differentiable, like PyTorch's clone). */
+    @Override
+    public Tensor clone() { return ViewOps.copy(this); }
 
     // ---------------------------------------------------------------- elementwise
     // Mixed dtypes follow PyTorch's type promotion (ops.TypePromotion). A long scalar is Python's
@@ -412,29 +433,67 @@ public final class Tensor implements AutoCloseable {
                         + " (shape, dtype and device must be equal)");
         }
         if (ownsGrad && grad != null && grad != newGrad) grad.close();
+        closeRetiredGrads();
         grad = newGrad;
         ownsGrad = false;
     }
 
     /**
      * Adds a gradient contribution to .grad: in place into the existing gradient (which may be a
-     * caller's view), or as a fresh copy owned by this tensor when there is none.
+     * caller's view), or as a fresh copy owned by this tensor when there is none. A contribution
+     * that carries a graph (a backward with createGraph) is accumulated out of place, so that .grad
+     * carries the graph too; a .grad that carries one is never written in place either, since that
+     * graph may have saved it.
      */
     public void accumulateGrad(Tensor contribution) {
         Checks.open("accumulateGrad", this, contribution);
         if (grad != null && grad.isClosed())
             throw new IllegalStateException("accumulateGrad: the gradient of " + describe() + " was closed while still set as its .grad; "
                     + "call setGrad(null) (or set another tensor) before closing it");
-        if (grad != null) {
+        if (GradMode.isEnabled() && contribution.requiresGrad()) {
+            accumulateWithGraph(contribution);
+            return;
+        }
+        if (grad != null && grad.gradFn == null) {
             try (GradMode.Guard g = GradMode.noGrad()) {
                 grad.addInPlace(contribution);
             }
             return;
         }
-        Tensor fresh = Tensor.empty(dtype, device(), shape).keep();
-        fresh.copyFrom(contribution);
+        Tensor fresh;
+        try (GradMode.Guard g = GradMode.noGrad()) {
+            fresh = grad == null ? Tensor.empty(dtype, device(), shape).keep().copyFrom(contribution) : grad.add(contribution).keep();
+        }
+        replaceOwnedGrad(fresh);
+    }
+
+    private void accumulateWithGraph(Tensor contribution) {
+        if (grad != null && !ownsGrad)
+            throw new IllegalStateException("backward with createGraph: the .grad of " + describe() + " is a tensor given with setGrad (such as "
+                    + "a DDP bucket view), and a gradient that carries a graph cannot be written into it; use Autograd.grad for "
+                    + "higher-order gradients, or setGrad(null) first");
+        replaceOwnedGrad((grad == null ? contribution.clone() : grad.add(contribution)).keep());
+    }
+
+    /**
+     * Makes {@code fresh} (kept) this leaf's own .grad. The one it replaces is closed, unless it
+     * carries a graph: what was computed from it may still need it, so it lives on until .grad is
+     * next reset (setGrad, zeroGrad's default) or this tensor is closed.
+     */
+    private void replaceOwnedGrad(Tensor fresh) {
+        Tensor old = grad;
         grad = fresh;
+        if (old != null && ownsGrad) {
+            if (old.gradFn == null) old.close();
+            else (retiredGrads == null ? retiredGrads = new ArrayList<>() : retiredGrads).add(old);
+        }
         ownsGrad = true;
+    }
+
+    private void closeRetiredGrads() {
+        if (retiredGrads == null) return;
+        for (Tensor t : retiredGrads) t.close();
+        retiredGrads = null;
     }
 
     /**
@@ -452,6 +511,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Backward from a one-element tensor (gradient 1). */
     public void backward() {
+        backward(false);
+    }
+
+    /**
+     * Backward from a one-element tensor (gradient 1); with {@code createGraph} the leaves' .grad
+     * carry a graph, so a function of them (a gradient penalty) can be differentiated again.
+     */
+    public void backward(boolean createGraph) {
         Checks.open("backward", this);
         if (numel() != 1)
             throw new IllegalArgumentException("backward: a gradient can be implied only for a one-element output, got " + describe()
@@ -461,9 +528,9 @@ public final class Tensor implements AutoCloseable {
             one = onesLike();
         }
         try {
-            Engine.backward(this, one, false);
+            Engine.backward(this, one, createGraph, createGraph);
         } finally {
-            one.close();
+            if (!createGraph) one.close(); // with a graph it may be saved in it, and stays in the current scope
         }
     }
 
@@ -473,11 +540,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Backward with the output's gradient; retainGraph keeps the graph for another backward. */
     public void backward(Tensor gradient, boolean retainGraph) {
+        backward(gradient, retainGraph, false);
+    }
+
+    /**
+     * Backward with the output's gradient, like PyTorch's {@code backward(gradient, retain_graph,
+     * create_graph)}: createGraph records the gradients' computation (see {@link #backward(boolean)}).
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Checks.open("backward", this, gradient);
         if (!Arrays.equals(gradient.shape, shape) || gradient.dtype != dtype)
             throw new IllegalArgumentException("backward: the gradient " + gradient.describe() + " must have the output's shape and dtype " + describe());
         Checks.sameDevice("backward", this, gradient);
-        Engine.backward(this, gradient, retainGraph);
+        Engine.backward(this, gradient, retainGraph, createGraph);
     }
 
     /** The same data with no history (shares storage). */

@@ -17,8 +17,10 @@
  *   <li>{@code io.ddp4j.tensor.memory}: reference-counted storages (views share one); leak
  *       detection levels.</li>
  *   <li>{@code io.ddp4j.tensor.autograd}: nodes, the engine (dependency counts, latest op first,
- *       leaf accumulation and grad-ready hooks the moment a leaf's gradient is final), the table of
- *       backward rules ({@code Derivatives}) and {@code GradCheck}.</li>
+ *       leaf accumulation and grad-ready hooks the moment a leaf's gradient is final),
+ *       {@code Autograd.grad} (PyTorch's torch.autograd.grad), higher-order gradients through
+ *       createGraph (every rule is written with differentiable ops), the table of backward rules
+ *       ({@code Derivatives}) and {@code GradCheck} (first and second order).</li>
  *   <li>{@link io.ddp4j.tensor.Scope}: owns the tensors made inside it on its thread.</li>
  * </ul>
  */

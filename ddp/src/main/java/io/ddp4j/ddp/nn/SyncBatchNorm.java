@@ -139,7 +139,8 @@ public final class SyncBatchNorm extends BatchNorm {
 
     /**
      * The sum of {@code t} over every rank of {@code group}, as an autograd op: its backward
-     * all-reduces (sums) the incoming gradient, since every rank's loss depends on the sum.
+     * all-reduces (sums) the incoming gradient, since every rank's loss depends on the sum. That
+     * backward is this op again, so it is differentiable to any order (every rank differentiates).
      */
     public static Tensor allReduceSum(Tensor t, ProcessGroup group) {
         Tensor out = Tensor.empty(t.dtype(), t.device(), t.shape());
@@ -147,12 +148,7 @@ public final class SyncBatchNorm extends BatchNorm {
             out.copyFrom(t);
         }
         sumInPlace(out, group);
-        return Autograd.record("sync_all_reduce", out, (grad, needs) -> {
-            Tensor gsum = Tensor.empty(grad.dtype(), grad.device(), grad.shape());
-            gsum.copyFrom(grad);
-            sumInPlace(gsum, group);
-            return new Tensor[]{gsum};
-        }, t);
+        return Autograd.record("sync_all_reduce", out, (grad, needs) -> new Tensor[]{allReduceSum(grad, group)}, t);
     }
 
     /** All-reduces a contiguous tensor in place, over any backend, wherever it lives. */

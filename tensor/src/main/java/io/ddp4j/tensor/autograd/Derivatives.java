@@ -19,8 +19,12 @@ import io.ddp4j.tensor.ops.Reductions;
  * The table of backward rules, one per primitive op, in the spirit of tinygrad's gradient.py:
  * each entry takes what the forward saved and turns the output's gradient {@code g} into the
  * inputs' gradients. Composite ops (softmax, var, batch_norm, dropout, stack, embedding) have no
- * entry: their gradients come from the primitives they are written with. Rules run with grad
- * mode off, inside the engine's scope; they compute only the gradients that are needed.
+ * entry: their gradients come from the primitives they are written with. Rules compute only
+ * the gradients that are needed. They normally run with grad mode off, inside the engine's scope;
+ * for higher-order gradients (createGraph) they run with grad mode on, so every rule is written
+ * with differentiable ops, and the backward-only ops it calls (conv2d's and the poolings'
+ * backward, index_add) record rules of their own. Masks (relu's step, abs's sign, max's winners)
+ * are constants: their derivative is zero almost everywhere, as in PyTorch.
  */
 public final class Derivatives {
     private Derivatives() {}
@@ -47,7 +51,9 @@ public final class Derivatives {
             case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
             case TANH -> g.mul(y.mul(y).neg().add(1));
             case GELU -> g.mul(Elementwise.unary(UnaryOp.GELU_DERIVATIVE, x));
-            case STEP, SIGN, GELU_DERIVATIVE -> throw new IllegalStateException(op + " has no gradient");
+            // d/dx (Phi(x) + x phi(x)) = phi(x) (2 - x^2): gelu's second derivative, for higher orders
+            case GELU_DERIVATIVE -> g.mul(x.mul(x).mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI)).mul(x.mul(x).neg().add(2)));
+            case STEP, SIGN -> throw new IllegalStateException(op + " has no gradient");
         });
     }
 
@@ -94,11 +100,8 @@ public final class Derivatives {
                 case REMAINDER, FMOD -> {
                     // x - y * q with q = floor(x / y) or trunc(x / y), piecewise constant
                     if (needs[0]) ga = unbroadcast(g, a);
-                    if (needs[1]) {
-                        try (Tensor q = a.div(b, op == BinaryOp.REMAINDER ? RoundingMode.FLOOR : RoundingMode.TRUNC)) {
-                            gb = unbroadcast(g.mul(q).neg(), b);
-                        }
-                    }
+                    // q is not closed here: with createGraph the product's node keeps it
+                    if (needs[1]) gb = unbroadcast(g.mul(a.div(b, op == BinaryOp.REMAINDER ? RoundingMode.FLOOR : RoundingMode.TRUNC)).neg(), b);
                 }
                 default -> throw new IllegalStateException(op + " has no gradient");
             }
@@ -173,10 +176,28 @@ public final class Derivatives {
 
     public static GradFn narrow(int[] inputShape, int dim, int start) {
         return (g, needs) -> {
+            int length = g.shape()[dim], after = inputShape[dim] - start - length;
+            if (GradMode.isEnabled()) return grads(padWithZeros(g, dim, start, after)); // differentiable in g
             Tensor full = Tensor.zeros(g.dtype(), g.device(), inputShape);
-            full.narrow(dim, start, g.shape()[dim]).copyFrom(g);
+            full.narrow(dim, start, length).copyFrom(g);
             return grads(full);
         };
+    }
+
+    /** g with {@code before} and {@code after} zero slices around it along dim, as a differentiable cat. */
+    private static Tensor padWithZeros(Tensor g, int dim, int before, int after) {
+        java.util.List<Tensor> parts = new java.util.ArrayList<>();
+        int[] shape = g.shape();
+        if (before > 0) {
+            shape[dim] = before;
+            parts.add(Tensor.zeros(g.dtype(), g.device(), shape));
+        }
+        parts.add(g);
+        if (after > 0) {
+            shape[dim] = after;
+            parts.add(Tensor.zeros(g.dtype(), g.device(), shape));
+        }
+        return parts.size() == 1 ? g : Indexing.cat(parts, dim);
     }
 
     public static GradFn expand(int[] inputShape) {
@@ -236,6 +257,12 @@ public final class Derivatives {
 
     // ---------------------------------------------------------------- nn
 
+    /*
+     * conv2d, its backward to the input and its backward to the weight are the three partial
+     * derivatives of one trilinear form <conv2d(x, w), g>, so each one's rule is made of the
+     * other two (and conv2d itself): that is what makes convolutions differentiable to any order.
+     */
+
     public static GradFn conv2d(Tensor x, Tensor weight, boolean hasBias, Conv2dParams p) {
         return (g, needs) -> grads(
                 needs[0] ? Convolution.backwardInput(g, weight, x.shape(), p) : null,
@@ -243,20 +270,55 @@ public final class Derivatives {
                 hasBias && needs[2] ? g.sum(new int[]{0, 2, 3}, false) : null);
     }
 
+    /** gx = backwardInput(g, w), x-shaped; u is gx's gradient. */
+    public static GradFn conv2dBackwardInput(Tensor g, Tensor weight, Conv2dParams p) {
+        return (u, needs) -> grads(
+                needs[0] ? Convolution.conv2d(u, weight, null, p) : null,
+                needs[1] ? Convolution.backwardWeight(u, g, weight.shape(), p) : null);
+    }
+
+    /** gw = backwardWeight(x, g), w-shaped; v is gw's gradient. */
+    public static GradFn conv2dBackwardWeight(Tensor x, Tensor g, Conv2dParams p) {
+        return (v, needs) -> grads(
+                needs[0] ? Convolution.backwardInput(g, v, x.shape(), p) : null,
+                needs[1] ? Convolution.conv2d(x, v, null, p) : null);
+    }
+
     public static GradFn maxPool2d(Tensor indices, int[] inputShape, Pool2dParams p) {
         return (g, needs) -> grads(Pooling.maxPool2dBackward(g, indices, inputShape, p));
+    }
+
+    /** max_pool2d's backward scatters g to the winners; its own gradient gathers from them. */
+    public static GradFn maxPool2dBackward(Tensor indices) {
+        return (u, needs) -> grads(Pooling.gatherWinners(u, indices));
     }
 
     public static GradFn avgPool2d(int[] inputShape, Pool2dParams p) {
         return (g, needs) -> grads(Pooling.avgPool2dBackward(g, inputShape, p));
     }
 
-    public static GradFn crossEntropy(Tensor probs, Tensor targets, double labelSmoothing) {
-        return (g, needs) -> grads(Losses.crossEntropyBackward(probs, targets, labelSmoothing, g));
+    /** avg_pool2d is linear, and its backward is its adjoint, whose adjoint is avg_pool2d again. */
+    public static GradFn avgPool2dBackward(Pool2dParams p) {
+        return (u, needs) -> grads(Pooling.avgPool2d(u, p));
+    }
+
+    /**
+     * The fused kernel turns the saved probabilities into (p - target distribution) * g / N; for a
+     * higher order the same is written with differentiable ops from the logits.
+     */
+    public static GradFn crossEntropy(Tensor logits, Tensor probs, Tensor targets, double labelSmoothing) {
+        return (g, needs) -> grads(GradMode.isEnabled()
+                ? Losses.crossEntropyBackwardDifferentiable(logits, targets, labelSmoothing, g)
+                : Losses.crossEntropyBackward(probs, targets, labelSmoothing, g));
     }
 
     public static GradFn indexSelect(int[] inputShape, int dim, Tensor index) {
         return (g, needs) -> grads(Indexing.indexAddToZeros(inputShape, dim, index, g));
+    }
+
+    /** index_add into zeros is index_select's adjoint, and the other way round. */
+    public static GradFn indexAddToZeros(int dim, Tensor index) {
+        return (u, needs) -> grads(Indexing.indexSelect(u, dim, index));
     }
 
     /** Each input gets its own slice of g along dim. */

@@ -12,17 +12,22 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Reverse-mode engine, PyTorch's design on one thread: count, for every node reachable from the
- * root, how many gradient contributions it will receive; run nodes whose count reached zero,
+ * roots, how many gradient contributions it will receive; run nodes whose count reached zero,
  * latest op first; run a leaf's {@link AccumulateGrad} the moment its count reaches zero, before
  * any other node, so its grad-ready hooks fire as early as possible (what lets DDP start reducing
  * a bucket while backward goes on).
  *
- * <p>Backward runs with grad mode off (no higher-order gradients) and inside its own scope, so
- * the intermediate gradients are freed when it returns; leaves' .grad tensors belong to no scope.
+ * <p>Two kinds of pass: {@link #backward} accumulates into leaves' .grad; {@link #grad} returns the
+ * gradients of chosen tensors (leaves or not) and touches no .grad, running only the nodes on a
+ * path to them. Without createGraph a pass runs with grad mode off and inside its own scope, so
+ * intermediate gradients are freed when it returns. With createGraph the rules run with grad mode
+ * on, so the gradients it computes are themselves differentiable (higher-order gradients), and
+ * what it makes belongs to the caller's scope, as a forward pass's tensors do.
  */
 public final class Engine {
     private static final ThreadLocal<Consumer<String>> TRACE = new ThreadLocal<>();
@@ -74,82 +79,177 @@ public final class Engine {
         return leaves;
     }
 
+    /** The node a gradient for {@code t} enters the graph at, or null when t takes no part in autograd. */
+    static Node nodeOf(Tensor t) {
+        return t.gradFn() != null ? t.gradFn() : t.requiresGrad() ? t.gradAccumulator() : null;
+    }
+
     public static void backward(Tensor root, Tensor gradRoot, boolean retainGraph) {
-        Node rootNode = root.gradFn() != null ? root.gradFn() : root.requiresGrad() ? root.gradAccumulator() : null;
+        backward(root, gradRoot, retainGraph, false);
+    }
+
+    /**
+     * Accumulates d(root)/d(leaf), weighted by {@code gradRoot}, into every leaf's .grad. With
+     * {@code createGraph} the accumulated gradients carry a graph (see {@link Tensor#accumulateGrad}).
+     */
+    public static void backward(Tensor root, Tensor gradRoot, boolean retainGraph, boolean createGraph) {
+        Node rootNode = nodeOf(root);
         if (rootNode == null)
             throw new IllegalStateException("backward: the tensor " + root.describe()
                     + " does not require grad and has no grad_fn (was it made under noGrad(), or from tensors that do not require grad?)");
-        Map<Node, Integer> dependencies = countDependencies(rootNode);
-        Consumer<String> trace = TRACE.get();
-        List<FunctionNode> visited = new ArrayList<>();
-        List<Runnable> outerCallbacks = CALLBACKS.get();
-        List<Runnable> callbacks = new ArrayList<>();
-        CALLBACKS.set(callbacks);
-        boolean finished = false;
-        // backward rules run in the dtypes their forward chose: autocast is off while they run
-        try (Scope scope = Scope.open(); GradMode.Guard noGrad = GradMode.noGrad(); Autocast off = Autocast.disable()) {
-            Map<Node, Tensor> pending = new HashMap<>();
-            PriorityQueue<Node> ready = new PriorityQueue<>(Comparator.comparingLong((Node n) -> n.sequence).reversed());
-            pending.put(rootNode, gradRoot);
-            ready.add(rootNode);
-            while (!ready.isEmpty()) {
-                Node node = ready.poll();
-                Tensor grad = pending.remove(node);
-                if (node instanceof AccumulateGrad leafSink) {
-                    leafSink.accumulate(grad);
-                    continue;
-                }
-                FunctionNode fn = (FunctionNode) node;
-                visited.add(fn);
-                if (trace != null) trace.accept(fn.name());
-                Tensor[] inputGrads = fn.apply(grad);
-                Node[] next = fn.next();
-                for (int i = 0; i < next.length; i++) {
-                    Node target = next[i];
-                    if (target == null) continue;
-                    Tensor g = inputGrads[i];
-                    if (g != null) pending.merge(target, g, Tensor::add);
-                    int left = dependencies.merge(target, -1, Integer::sum);
-                    if (left > 0) continue;
-                    if (!pending.containsKey(target)) continue; // every contribution was "no gradient"
-                    if (target instanceof AccumulateGrad leafSink) {
-                        // a leaf's gradient is final now: accumulate and fire its hooks before anything else runs
-                        leafSink.accumulate(pending.remove(target));
-                    } else {
-                        ready.add(target);
-                    }
-                }
-            }
-            finished = true;
-        } finally {
-            if (!retainGraph) for (FunctionNode fn : visited) fn.release();
-            if (!finished) CALLBACKS.set(outerCallbacks);
-        }
-        try (GradMode.Guard noGrad = GradMode.noGrad(); Autocast off = Autocast.disable()) {
-            for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run(); // a callback may queue another
-        } finally {
-            CALLBACKS.set(outerCallbacks);
-        }
+        new Pass(new Node[]{rootNode}, new Tensor[]{gradRoot}, null, createGraph).run(retainGraph);
     }
 
-    /** For each node reachable from root, the number of edges into it from reachable nodes. */
-    private static Map<Node, Integer> countDependencies(Node root) {
-        Map<Node, Integer> deps = new IdentityHashMap<>();
-        Map<Node, Boolean> seen = new IdentityHashMap<>();
-        ArrayDeque<Node> stack = new ArrayDeque<>();
-        stack.push(root);
-        seen.put(root, true);
-        while (!stack.isEmpty()) {
-            Node n = stack.pop();
-            if (n instanceof FunctionNode fn && fn.isReleased())
-                throw new IllegalStateException("backward: the graph through '" + fn.name() + "' was already freed by an earlier "
-                        + "backward(); pass retainGraph=true to the first backward() to go through it twice");
-            for (Node next : n.next()) {
-                if (next == null) continue;
-                deps.merge(next, 1, Integer::sum);
-                if (seen.put(next, true) == null) stack.push(next);
+    /**
+     * The gradients of {@code outputs} (weighted by {@code seeds}) with respect to {@code inputs},
+     * PyTorch's {@code torch.autograd.grad}: no .grad is touched and no grad-ready hook fires. An
+     * input the outputs do not depend on gets null. The caller has checked the arguments
+     * ({@link Autograd#grad}).
+     */
+    static Tensor[] grad(Tensor[] outputs, Tensor[] seeds, Tensor[] inputs, boolean retainGraph, boolean createGraph) {
+        Node[] roots = new Node[outputs.length];
+        for (int i = 0; i < outputs.length; i++) roots[i] = nodeOf(outputs[i]);
+        Map<Node, Boolean> targets = new IdentityHashMap<>();
+        for (Tensor in : inputs) targets.put(nodeOf(in), true);
+        Pass pass = new Pass(roots, seeds, targets.keySet(), createGraph);
+        Map<Node, Tensor> captured = pass.run(retainGraph);
+        Tensor[] result = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) result[i] = captured.get(nodeOf(inputs[i]));
+        return result;
+    }
+
+    /** One run of the engine over the graph below some roots. */
+    private static final class Pass {
+        private final Node[] roots;
+        private final Tensor[] seeds;
+        /** The nodes whose incoming gradient is wanted ({@link #grad}), or null to accumulate into leaves. */
+        private final Set<Node> targets;
+        private final boolean createGraph;
+        /** The nodes this pass runs: all reachable ones for backward, those on a path to a target for grad. */
+        private final Set<Node> needed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Map<Node, Integer> dependencies = new IdentityHashMap<>();
+
+        Pass(Node[] roots, Tensor[] seeds, Set<Node> targets, boolean createGraph) {
+            this.roots = roots;
+            this.seeds = seeds;
+            this.targets = targets;
+            this.createGraph = createGraph;
+            plan();
+        }
+
+        /** Finds the nodes to run and, for each, how many gradient contributions it waits for. */
+        private void plan() {
+            Map<Node, List<Node>> parents = new IdentityHashMap<>();
+            List<Node> reachable = new ArrayList<>();
+            ArrayDeque<Node> stack = new ArrayDeque<>();
+            for (Node r : roots)
+                if (r != null && !parents.containsKey(r)) {
+                    parents.put(r, new ArrayList<>());
+                    stack.push(r);
+                }
+            while (!stack.isEmpty()) {
+                Node n = stack.pop();
+                reachable.add(n);
+                if (n instanceof FunctionNode fn && fn.isReleased())
+                    throw new IllegalStateException("backward: the graph through '" + fn.name() + "' was already freed by an earlier "
+                            + "backward(); pass retainGraph=true to the first backward() to go through it twice");
+                for (Node next : n.next()) {
+                    if (next == null) continue;
+                    List<Node> of = parents.get(next);
+                    if (of == null) {
+                        parents.put(next, of = new ArrayList<>());
+                        stack.push(next);
+                    }
+                    of.add(n);
+                }
+            }
+            if (targets == null) {
+                needed.addAll(reachable);
+            } else {
+                // walk up from the targets: a node is needed when some target lies below it
+                for (Node t : targets) if (parents.containsKey(t) && needed.add(t)) stack.push(t);
+                while (!stack.isEmpty())
+                    for (Node parent : parents.get(stack.pop())) if (needed.add(parent)) stack.push(parent);
+            }
+            for (Node n : needed) {
+                if (runsRule(n)) for (Node next : n.next()) if (next != null && needed.contains(next)) dependencies.merge(next, 1, Integer::sum);
             }
         }
-        return deps;
+
+        /** Whether the pass applies n's rule: a target is where the walk stops unless a target lies below it. */
+        private boolean runsRule(Node n) {
+            if (!(n instanceof FunctionNode fn)) return false;
+            if (targets == null || !targets.contains(n)) return true;
+            for (Node next : fn.next()) if (next != null && needed.contains(next)) return true;
+            return false;
+        }
+
+        Map<Node, Tensor> run(boolean retainGraph) {
+            Consumer<String> trace = TRACE.get();
+            List<FunctionNode> visited = new ArrayList<>();
+            Map<Node, Tensor> captured = new IdentityHashMap<>();
+            List<Runnable> outerCallbacks = CALLBACKS.get();
+            List<Runnable> callbacks = new ArrayList<>();
+            CALLBACKS.set(callbacks);
+            boolean finished = false;
+            // backward rules run in the dtypes their forward chose: autocast is off while they run
+            try (Scope scope = createGraph ? null : Scope.open();
+                 GradMode.Guard mode = createGraph ? GradMode.enableGrad() : GradMode.noGrad();
+                 Autocast off = Autocast.disable()) {
+                Map<Node, Tensor> pending = new HashMap<>();
+                PriorityQueue<Node> ready = new PriorityQueue<>(Comparator.comparingLong((Node n) -> n.sequence).reversed());
+                for (int i = 0; i < roots.length; i++) {
+                    if (roots[i] == null || !needed.contains(roots[i])) continue;
+                    pending.merge(roots[i], seeds[i], Tensor::add);
+                }
+                for (Node r : pending.keySet()) if (dependencies.getOrDefault(r, 0) == 0) ready.add(r);
+                while (!ready.isEmpty()) {
+                    Node node = ready.poll();
+                    Tensor grad = pending.remove(node);
+                    if (targets != null && targets.contains(node)) captured.put(node, grad);
+                    if (node instanceof AccumulateGrad leafSink) {
+                        if (targets == null) leafSink.accumulate(grad);
+                        continue;
+                    }
+                    if (!runsRule(node)) continue;
+                    FunctionNode fn = (FunctionNode) node;
+                    visited.add(fn);
+                    if (trace != null) trace.accept(fn.name());
+                    Node[] next = fn.next();
+                    boolean[] needs = new boolean[next.length];
+                    for (int i = 0; i < next.length; i++) needs[i] = next[i] != null && needed.contains(next[i]);
+                    Tensor[] inputGrads = fn.apply(grad, needs);
+                    for (int i = 0; i < next.length; i++) {
+                        if (!needs[i]) continue;
+                        Node target = next[i];
+                        Tensor g = inputGrads[i];
+                        if (g != null) pending.merge(target, g, Tensor::add);
+                        int left = dependencies.merge(target, -1, Integer::sum);
+                        if (left > 0) continue;
+                        if (!pending.containsKey(target)) continue; // every contribution was "no gradient"
+                        if (target instanceof AccumulateGrad leafSink && targets == null) {
+                            // a leaf's gradient is final now: accumulate and fire its hooks before anything else runs
+                            leafSink.accumulate(pending.remove(target));
+                        } else {
+                            ready.add(target);
+                        }
+                    }
+                }
+                // a captured gradient made in this pass's scope (or a caller's tensor, such as a seed) is handed
+                // back as an alias that belongs to no scope: it keeps the storage alive when the scope closes
+                if (!createGraph) captured.replaceAll((node, g) -> g.detach().keep());
+                finished = true;
+            } finally {
+                if (!retainGraph) for (FunctionNode fn : visited) fn.release();
+                if (!finished) CALLBACKS.set(outerCallbacks);
+            }
+            try (GradMode.Guard noGrad = GradMode.noGrad(); Autocast off = Autocast.disable()) {
+                for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run(); // a callback may queue another
+            } finally {
+                CALLBACKS.set(outerCallbacks);
+            }
+            if (!createGraph) captured.replaceAll((node, g) -> g.joinCurrentScope());
+            return captured;
+        }
     }
 }

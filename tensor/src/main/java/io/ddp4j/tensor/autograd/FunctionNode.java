@@ -8,7 +8,6 @@ import java.util.Arrays;
 /** The node of one differentiable op: its backward rule, and what its inputs looked like. */
 public final class FunctionNode extends Node {
     private final Node[] next;
-    private final boolean[] needsInputGrad;
     private final int[][] inputShapes;
     private final DType[] inputDTypes;
     private GradFn rule;
@@ -17,11 +16,9 @@ public final class FunctionNode extends Node {
         super(name);
         this.rule = rule;
         this.next = next;
-        this.needsInputGrad = new boolean[next.length];
         this.inputShapes = new int[next.length][];
         this.inputDTypes = new DType[next.length];
         for (int i = 0; i < next.length; i++) {
-            needsInputGrad[i] = next[i] != null;
             if (inputs[i] != null) {
                 inputShapes[i] = inputs[i].shape();
                 inputDTypes[i] = inputs[i].dtype();
@@ -43,13 +40,14 @@ public final class FunctionNode extends Node {
         rule = null;
     }
 
-    Tensor[] apply(Tensor gradOutput) {
+    /** The inputs' gradients for the output's; {@code needs[i]} says which the pass wants (only inputs with a node). */
+    Tensor[] apply(Tensor gradOutput, boolean[] needs) {
         if (rule == null)
             throw new IllegalStateException("backward: the graph through '" + name() + "' was already freed by an earlier "
                     + "backward(); pass retainGraph=true to the first backward() to go through it twice");
-        Tensor[] grads = rule.backward(gradOutput, needsInputGrad);
+        Tensor[] grads = rule.backward(gradOutput, needs);
         for (int i = 0; i < next.length; i++) {
-            if (next[i] == null || grads[i] == null) continue;
+            if (!needs[i] || grads[i] == null) continue;
             if (!Arrays.equals(grads[i].shape(), inputShapes[i]) || grads[i].dtype() != inputDTypes[i])
                 throw new IllegalStateException("backward of '" + name() + "' gave input " + i + " a gradient "
                         + grads[i].dtype() + Arrays.toString(grads[i].shape()) + " but the input is "

@@ -13,6 +13,7 @@ import java.util.function.Function;
  * function's output is reduced with fixed random weights w to L = sum(f(x) * w), so every output
  * element's gradient is checked at once; each input element is moved by +-eps and
  * (L(x + eps) - L(x - eps)) / (2 eps) is compared with the analytic dL/dx. Use F64 inputs.
+ * {@link #checkSecondOrder} does the same for the gradient itself, like torch's gradgradcheck.
  */
 public final class GradCheck {
     private GradCheck() {}
@@ -41,7 +42,8 @@ public final class GradCheck {
             Tensor out = f.apply(leaves);
             if (out.dtype() != DType.F64) throw new AssertionError(what + ": gradcheck needs an F64 output, got " + out.describe());
             Tensor weights = Tensor.randn(new Generator(20240607L), DType.F64, out.shape());
-            out.mul(weights).sum().backward();
+            Tensor weighted = out.mul(weights).sum();
+            if (weighted.requiresGrad()) weighted.backward(); // else f is constant in its inputs: every gradient is 0
 
             for (int i = 0; i < inputs.length; i++) {
                 if (!inputs[i].dtype().isFloatingPoint()) continue;
@@ -56,6 +58,51 @@ public final class GradCheck {
                 }
             }
             for (Tensor leaf : leaves) leaf.setGrad(null);
+        }
+    }
+
+    public static void checkSecondOrder(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
+        checkSecondOrder(what, Tolerance.F64, f, inputs);
+    }
+
+    /**
+     * Checks the rules' own backward: x -> dL/dx with L = sum(f(x) * w), computed with createGraph,
+     * goes through {@link #check}, so its backward (the second derivatives, contracted with a second
+     * set of random weights) is compared with finite differences of the first derivative.
+     */
+    public static void checkSecondOrder(String what, Tolerance tol, Function<Tensor[], Tensor> f, Tensor... inputs) {
+        int[] outShape;
+        try (Scope scope = Scope.open(); GradMode.Guard g = GradMode.noGrad()) {
+            outShape = f.apply(inputs).shape();
+        }
+        check(what + " (second order)", tol, xs -> firstDerivative(f, xs, outShape), inputs);
+    }
+
+    /**
+     * dL/dx for every floating-point input, flattened into one vector. When the inputs require grad
+     * (check's analytic pass) the gradients carry a graph back to them; otherwise (its finite
+     * differences) they are computed plainly from leaves made of the inputs.
+     */
+    private static Tensor firstDerivative(Function<Tensor[], Tensor> f, Tensor[] xs, int[] outShape) {
+        boolean withGraph = false;
+        for (Tensor x : xs) withGraph |= x.requiresGrad();
+        try (GradMode.Guard on = GradMode.enableGrad()) {
+            Tensor[] in = xs.clone();
+            java.util.List<Tensor> differentiated = new java.util.ArrayList<>();
+            for (int i = 0; i < in.length; i++) {
+                if (!in[i].dtype().isFloatingPoint()) continue;
+                if (!withGraph) in[i] = in[i].detach().setRequiresGrad(true);
+                differentiated.add(in[i]);
+            }
+            Tensor weights = Tensor.randn(new Generator(77L), DType.F64, outShape);
+            Tensor l = f.apply(in).mul(weights).sum();
+            Tensor[] grads = Autograd.grad(new Tensor[]{l}, differentiated.toArray(Tensor[]::new), null, withGraph, withGraph, true);
+            java.util.List<Tensor> flat = new java.util.ArrayList<>();
+            for (int i = 0; i < grads.length; i++) {
+                Tensor gi = grads[i] != null ? grads[i] : differentiated.get(i).zerosLike();
+                flat.add(gi.reshape(-1));
+            }
+            return io.ddp4j.tensor.ops.Indexing.cat(flat, 0);
         }
     }
 

@@ -49,15 +49,17 @@ public final class Convolution {
         return Autograd.record("conv2d", out, Derivatives.conv2d(x, weight, bias != null, p), x, weight, bias);
     }
 
+    /** conv2d's gradient with respect to its input; differentiable itself (for higher orders). */
     public static Tensor backwardInput(Tensor gradOut, Tensor weight, int[] inputShape, Conv2dParams p) {
         Tensor gradIn = Tensor.empty(gradOut.dtype(), gradOut.device(), inputShape);
         Backends.forDevice(gradOut.device()).conv2dBackwardInput(gradOut.data("conv2d backward"), weight.data("conv2d backward"), gradIn.data("conv2d backward"), p);
-        return gradIn;
+        return Autograd.record("conv2d_backward_input", gradIn, Derivatives.conv2dBackwardInput(gradOut, weight, p), gradOut, weight);
     }
 
+    /** conv2d's gradient with respect to its weight; differentiable itself (for higher orders). */
     public static Tensor backwardWeight(Tensor x, Tensor gradOut, int[] weightShape, Conv2dParams p) {
         Tensor gradW = Tensor.empty(gradOut.dtype(), gradOut.device(), weightShape);
         Backends.forDevice(gradOut.device()).conv2dBackwardWeight(x.data("conv2d backward"), gradOut.data("conv2d backward"), gradW.data("conv2d backward"), p);
-        return gradW;
+        return Autograd.record("conv2d_backward_weight", gradW, Derivatives.conv2dBackwardWeight(x, gradOut, p), x, gradOut);
     }
 }

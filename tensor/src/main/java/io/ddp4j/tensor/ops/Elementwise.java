@@ -32,7 +32,7 @@ public final class Elementwise {
 
     private static boolean differentiable(UnaryOp op) {
         return switch (op) {
-            case STEP, SIGN, GELU_DERIVATIVE -> false;
+            case STEP, SIGN -> false; // masks: a zero derivative almost everywhere
             default -> true;
         };
     }

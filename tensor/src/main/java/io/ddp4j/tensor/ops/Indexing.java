@@ -81,7 +81,7 @@ public final class Indexing {
         TensorData idx = index.data("index_add");
         if (index.dim() == 0) idx = idx.withLayout(new int[]{1}, new long[]{1}, idx.offset());
         Backends.forDevice(src.device()).indexAdd(out.data("index_add"), dim, idx, src.data("index_add"));
-        return out;
+        return Autograd.record("index_add", out, Derivatives.indexAddToZeros(dim, index), src);
     }
 
     /** Rows of weight [num, dim] picked by int64 indices of any shape: result is indices.shape + [dim]. */

@@ -28,7 +28,7 @@ public final class Losses {
         Tensor probs = Tensor.empty(logits.dtype(), logits.device(), logits.shape());
         Backends.forDevice(logits.device()).crossEntropy(logits.data("cross_entropy"), targets.data("cross_entropy"), labelSmoothing,
                 loss.data("cross_entropy"), probs.data("cross_entropy"));
-        return Autograd.record("cross_entropy", loss, Derivatives.crossEntropy(probs, targets, labelSmoothing), logits);
+        return Autograd.record("cross_entropy", loss, Derivatives.crossEntropy(logits, probs, targets, labelSmoothing), logits);
     }
 
     public static Tensor crossEntropyBackward(Tensor probs, Tensor targets, double labelSmoothing, Tensor gradLoss) {
@@ -36,5 +36,16 @@ public final class Losses {
         Backends.forDevice(probs.device()).crossEntropyBackward(probs.data("cross_entropy backward"), targets.data("cross_entropy backward"),
                 labelSmoothing, gradLoss.data("cross_entropy backward"), grad.data("cross_entropy backward"));
         return grad;
+    }
+
+    /**
+     * The same gradient as {@link #crossEntropyBackward}, (softmax(logits) - target distribution)
+     * * g / N, written with differentiable ops so that it can be differentiated again.
+     */
+    public static Tensor crossEntropyBackwardDifferentiable(Tensor logits, Tensor targets, double labelSmoothing, Tensor gradLoss) {
+        int n = logits.shape()[0], classes = logits.shape()[1];
+        Tensor classIds = Creation.arange(0L, classes, 1L, DType.I64, logits.device());
+        Tensor target = targets.unsqueeze(1).eq(classIds).to(logits.dtype()).mul(1 - labelSmoothing).add(labelSmoothing / classes);
+        return logits.softmax(1).sub(target).mul(gradLoss.div(n));
     }
 }

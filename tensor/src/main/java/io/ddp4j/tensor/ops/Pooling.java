@@ -41,12 +41,24 @@ public final class Pooling {
         Tensor gradIn = Tensor.zeros(gradOut.dtype(), gradOut.device(), inputShape);
         Backends.forDevice(gradOut.device()).maxPool2dBackward(gradOut.data("max_pool2d backward"), indices.data("max_pool2d backward"),
                 gradIn.data("max_pool2d backward"), p);
-        return gradIn;
+        return Autograd.record("max_pool2d_backward", gradIn, Derivatives.maxPool2dBackward(indices), gradOut);
+    }
+
+    /**
+     * u[n, c, indices[n, c, y, z]] for every output position: what max_pool2d's backward scattered
+     * to, read back (its adjoint). indices hold flat positions within each [H, W] plane.
+     */
+    public static Tensor gatherWinners(Tensor u, Tensor indices) {
+        int[] us = u.shape(), is = indices.shape();
+        long plane = (long) us[2] * us[3];
+        Tensor planeStarts = Creation.arange(0L, (long) us[0] * us[1] * plane, plane, DType.I64, u.device()).reshape(us[0], us[1], 1, 1);
+        Tensor flatIndex = indices.add(planeStarts).reshape(-1);
+        return Indexing.indexSelect(u.reshape(-1), 0, flatIndex).reshape(is);
     }
 
     public static Tensor avgPool2dBackward(Tensor gradOut, int[] inputShape, Pool2dParams p) {
         Tensor gradIn = Tensor.zeros(gradOut.dtype(), gradOut.device(), inputShape);
         Backends.forDevice(gradOut.device()).avgPool2dBackward(gradOut.data("avg_pool2d backward"), gradIn.data("avg_pool2d backward"), p);
-        return gradIn;
+        return Autograd.record("avg_pool2d_backward", gradIn, Derivatives.avgPool2dBackward(p), gradOut);
     }
 }

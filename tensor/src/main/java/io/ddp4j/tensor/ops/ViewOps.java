@@ -201,4 +201,12 @@ public final class ViewOps {
         Backends.forDevice(t.device()).copy(t.data("contiguous"), out.data("contiguous"));
         return Autograd.record("contiguous", out, Derivatives.identity(), t);
     }
+
+    /** A dense copy with storage of its own, whatever the layout (differentiable; PyTorch's clone). */
+    public static Tensor copy(Tensor t) {
+        Checks.open("clone", t);
+        Tensor out = Tensor.empty(t.dtype(), t.device(), t.shape());
+        Backends.forDevice(t.device()).copy(t.data("clone"), out.data("clone"));
+        return Autograd.record("clone", out, Derivatives.identity(), t);
+    }
 }

@@ -7,6 +7,7 @@ import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.RoundingMode;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
+import io.ddp4j.tensor.autograd.Autograd;
 import io.ddp4j.tensor.backend.Backend;
 import io.ddp4j.tensor.backend.Backends;
 import io.ddp4j.tensor.backend.BinaryOp;
@@ -425,6 +426,27 @@ class CudaBackendGpuTest {
         sameWithGrads("conv2d stride 2 dilation 2", 1e-4, v -> Functional.conv2d(v[0], v[1], null, new Conv2dParams(2, 2, 1, 2, 2, 2, 1)), x, w);
         Tensor wg = randn(DType.F32, 6, 1, 3, 3), xg = randn(DType.F32, 2, 3, 8, 8);
         sameWithGrads("conv2d groups", 1e-4, v -> Functional.conv2d(v[0], v[1], null, new Conv2dParams(1, 1, 1, 1, 1, 1, 3)), xg, wg);
+    }
+
+    /** |d loss / d x|^2 with the gradient's graph kept, so that backward differentiates twice. */
+    private static Tensor inputGradientPenalty(Tensor loss, Tensor x) {
+        return Autograd.gradWithGraph(loss, x)[0].pow(2.0).sum();
+    }
+
+    @Test
+    void secondDerivativesOfTheKernelsMatchTheCpu() {
+        // the double-backward rules run the same kernels (conv2d and its backward, the poolings' backward,
+        // index_select/index_add, the fused cross entropy's differentiable twin) on the device
+        Tensor x = randn(DType.F32, 2, 3, 8, 8), w = randn(DType.F32, 4, 3, 3, 3).mul(0.3), b = randn(DType.F32, 4);
+        Tensor lw = randn(DType.F32, 5, 64).mul(0.2), targets = Tensor.fromArray(new long[]{4, 1}, 2);
+        sameWithGrads("penalty through conv2d, max_pool2d, linear and cross entropy", 1e-4, v -> inputGradientPenalty(Functional.crossEntropy(
+                Functional.linear(Functional.maxPool2d(Functional.conv2d(v[0], v[1], v[2], 1, 1).tanh(), 2, 2, 0).reshape(2, -1), v[3], null),
+                v[4], 0.1), v[0]), x, w, b, lw, targets);
+        sameWithGrads("penalty through grouped strided conv2d and avg_pool2d", 1e-4, v -> inputGradientPenalty(Functional.avgPool2d(
+                Functional.conv2d(v[0], v[1], null, new Conv2dParams(2, 2, 1, 1, 1, 1, 3)).tanh(), 3, 1, 1).sum(), v[0]),
+                randn(DType.F32, 2, 3, 9, 7), randn(DType.F32, 6, 1, 3, 3));
+        sameWithGrads("penalty through embedding", 1e-5, v -> inputGradientPenalty(Indexing.embedding(v[1], v[0]).tanh().sum(), v[0]),
+                randn(DType.F32, 6, 4), Tensor.fromArray(new long[]{5, 0, 5, 2}, 2, 2));
     }
 
     @Test
