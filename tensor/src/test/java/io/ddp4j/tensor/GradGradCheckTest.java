@@ -5,9 +5,8 @@ import io.ddp4j.tensor.autograd.GradCheck;
 import io.ddp4j.tensor.autograd.GradMode;
 import io.ddp4j.tensor.backend.Conv2dParams;
 import io.ddp4j.tensor.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.function.Function;
@@ -19,20 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * second derivative) agrees with finite differences of the first, in F64: what createGraph and
  * higher-order gradients stand on. The cases follow {@link GradCheckTest}'s.
  */
+@ExtendWith(ScopePerTest.class)
 class GradGradCheckTest {
-    private Generator gen;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        gen = new Generator(43);
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
+    private final Generator gen = new Generator(43);
 
     private Tensor randn(int... shape) {
         return Tensor.randn(gen, DType.F64, shape);
