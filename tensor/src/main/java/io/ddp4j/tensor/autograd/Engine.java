@@ -139,37 +139,29 @@ public final class Engine {
 
         /** Finds the nodes to run and, for each, how many gradient contributions it waits for. */
         private void plan() {
+            // every reachable node; for grad, also each one's parents (the nodes whose rule feeds it)
             Map<Node, List<Node>> parents = new IdentityHashMap<>();
-            List<Node> reachable = new ArrayList<>();
+            Set<Node> reachable = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             ArrayDeque<Node> stack = new ArrayDeque<>();
-            for (Node r : roots)
-                if (r != null && !parents.containsKey(r)) {
-                    parents.put(r, new ArrayList<>());
-                    stack.push(r);
-                }
+            for (Node r : roots) if (r != null && reachable.add(r)) stack.push(r);
             while (!stack.isEmpty()) {
                 Node n = stack.pop();
-                reachable.add(n);
                 if (n instanceof FunctionNode fn && fn.isReleased())
                     throw new IllegalStateException("backward: the graph through '" + fn.name() + "' was already freed by an earlier "
                             + "backward(); pass retainGraph=true to the first backward() to go through it twice");
                 for (Node next : n.next()) {
                     if (next == null) continue;
-                    List<Node> of = parents.get(next);
-                    if (of == null) {
-                        parents.put(next, of = new ArrayList<>());
-                        stack.push(next);
-                    }
-                    of.add(n);
+                    if (targets != null) parents.computeIfAbsent(next, k -> new ArrayList<>()).add(n);
+                    if (reachable.add(next)) stack.push(next);
                 }
             }
             if (targets == null) {
                 needed.addAll(reachable);
             } else {
                 // walk up from the targets: a node is needed when some target lies below it
-                for (Node t : targets) if (parents.containsKey(t) && needed.add(t)) stack.push(t);
+                for (Node t : targets) if (reachable.contains(t) && needed.add(t)) stack.push(t);
                 while (!stack.isEmpty())
-                    for (Node parent : parents.get(stack.pop())) if (needed.add(parent)) stack.push(parent);
+                    for (Node parent : parents.getOrDefault(stack.pop(), List.of())) if (needed.add(parent)) stack.push(parent);
             }
             for (Node n : needed) {
                 if (runsRule(n)) for (Node next : n.next()) if (next != null && needed.contains(next)) dependencies.merge(next, 1, Integer::sum);
