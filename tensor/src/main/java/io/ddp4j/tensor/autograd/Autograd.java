@@ -24,7 +24,7 @@ public final class Autograd {
         for (int i = 0; i < inputs.length; i++) {
             Tensor in = inputs[i];
             if (in == null || !in.requiresGrad()) continue;
-            next[i] = in.gradFn() != null ? in.gradFn() : in.gradAccumulator();
+            next[i] = Engine.nodeOf(in);
             any = true;
         }
         if (any) output.attachGradFn(new FunctionNode(op, rule, next, inputs));

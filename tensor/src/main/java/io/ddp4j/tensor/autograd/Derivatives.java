@@ -15,6 +15,9 @@ import io.ddp4j.tensor.ops.Losses;
 import io.ddp4j.tensor.ops.Pooling;
 import io.ddp4j.tensor.ops.Reductions;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The table of backward rules, one per primitive op, in the spirit of tinygrad's gradient.py:
  * each entry takes what the forward saved and turns the output's gradient {@code g} into the
@@ -174,19 +177,14 @@ public final class Derivatives {
         return (g, needs) -> grads(g.permute(inverse));
     }
 
+    /** g put back in place among zeros, as a cat (differentiable in g, for higher orders). */
     public static GradFn narrow(int[] inputShape, int dim, int start) {
-        return (g, needs) -> {
-            int length = g.shape()[dim], after = inputShape[dim] - start - length;
-            if (GradMode.isEnabled()) return grads(padWithZeros(g, dim, start, after)); // differentiable in g
-            Tensor full = Tensor.zeros(g.dtype(), g.device(), inputShape);
-            full.narrow(dim, start, length).copyFrom(g);
-            return grads(full);
-        };
+        return (g, needs) -> grads(padWithZeros(g, dim, start, inputShape[dim] - start - g.shape()[dim]));
     }
 
-    /** g with {@code before} and {@code after} zero slices around it along dim, as a differentiable cat. */
+    /** g with {@code before} and {@code after} zero slices around it along dim. */
     private static Tensor padWithZeros(Tensor g, int dim, int before, int after) {
-        java.util.List<Tensor> parts = new java.util.ArrayList<>();
+        List<Tensor> parts = new ArrayList<>();
         int[] shape = g.shape();
         if (before > 0) {
             shape[dim] = before;

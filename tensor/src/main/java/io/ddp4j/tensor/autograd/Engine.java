@@ -68,7 +68,7 @@ public final class Engine {
         Map<Node, Boolean> seen = new IdentityHashMap<>();
         ArrayDeque<Node> stack = new ArrayDeque<>();
         for (Tensor r : roots) {
-            Node n = r.gradFn() != null ? r.gradFn() : r.requiresGrad() ? r.gradAccumulator() : null;
+            Node n = nodeOf(r);
             if (n != null && seen.put(n, true) == null) stack.push(n);
         }
         while (!stack.isEmpty()) {
@@ -109,9 +109,9 @@ public final class Engine {
     static Tensor[] grad(Tensor[] outputs, Tensor[] seeds, Tensor[] inputs, boolean retainGraph, boolean createGraph) {
         Node[] roots = new Node[outputs.length];
         for (int i = 0; i < outputs.length; i++) roots[i] = nodeOf(outputs[i]);
-        Map<Node, Boolean> targets = new IdentityHashMap<>();
-        for (Tensor in : inputs) targets.put(nodeOf(in), true);
-        Pass pass = new Pass(roots, seeds, targets.keySet(), createGraph);
+        Set<Node> targets = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor in : inputs) targets.add(nodeOf(in));
+        Pass pass = new Pass(roots, seeds, targets, createGraph);
         Map<Node, Tensor> captured = pass.run(retainGraph);
         Tensor[] result = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) result[i] = captured.get(nodeOf(inputs[i]));
@@ -208,8 +208,9 @@ public final class Engine {
                     visited.add(fn);
                     if (trace != null) trace.accept(fn.name());
                     Node[] next = fn.next();
-                    boolean[] needs = new boolean[next.length];
-                    for (int i = 0; i < next.length; i++) needs[i] = next[i] != null && needed.contains(next[i]);
+                    // a backward pass needs every input with a node (all reachable nodes run), fixed per node
+                    boolean[] needs = targets == null ? fn.everyInputWithANode() : new boolean[next.length];
+                    if (targets != null) for (int i = 0; i < next.length; i++) needs[i] = next[i] != null && needed.contains(next[i]);
                     Tensor[] inputGrads = fn.apply(grad, needs);
                     for (int i = 0; i < next.length; i++) {
                         if (!needs[i]) continue;

@@ -8,6 +8,8 @@ import java.util.Arrays;
 /** The node of one differentiable op: its backward rule, and what its inputs looked like. */
 public final class FunctionNode extends Node {
     private final Node[] next;
+    /** Every input that has a node: what a backward pass, which runs the whole graph, asks for. */
+    private final boolean[] everyInputWithANode;
     private final int[][] inputShapes;
     private final DType[] inputDTypes;
     private GradFn rule;
@@ -18,7 +20,9 @@ public final class FunctionNode extends Node {
         this.next = next;
         this.inputShapes = new int[next.length][];
         this.inputDTypes = new DType[next.length];
+        this.everyInputWithANode = new boolean[next.length];
         for (int i = 0; i < next.length; i++) {
+            everyInputWithANode[i] = next[i] != null;
             if (inputs[i] != null) {
                 inputShapes[i] = inputs[i].shape();
                 inputDTypes[i] = inputs[i].dtype();
@@ -29,6 +33,10 @@ public final class FunctionNode extends Node {
     @Override
     Node[] next() {
         return next;
+    }
+
+    boolean[] everyInputWithANode() {
+        return everyInputWithANode;
     }
 
     boolean isReleased() {

@@ -5,7 +5,11 @@ import io.ddp4j.tensor.Generator;
 import io.ddp4j.tensor.Scope;
 import io.ddp4j.tensor.Tensor;
 
+import io.ddp4j.tensor.ops.Indexing;
+
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -88,7 +92,7 @@ public final class GradCheck {
         for (Tensor x : xs) withGraph |= x.requiresGrad();
         try (GradMode.Guard on = GradMode.enableGrad()) {
             Tensor[] in = xs.clone();
-            java.util.List<Tensor> differentiated = new java.util.ArrayList<>();
+            List<Tensor> differentiated = new ArrayList<>();
             for (int i = 0; i < in.length; i++) {
                 if (!in[i].dtype().isFloatingPoint()) continue;
                 if (!withGraph) in[i] = in[i].detach().setRequiresGrad(true);
@@ -97,12 +101,12 @@ public final class GradCheck {
             Tensor weights = Tensor.randn(new Generator(77L), DType.F64, outShape);
             Tensor l = f.apply(in).mul(weights).sum();
             Tensor[] grads = Autograd.grad(new Tensor[]{l}, differentiated.toArray(Tensor[]::new), null, withGraph, withGraph, true);
-            java.util.List<Tensor> flat = new java.util.ArrayList<>();
+            List<Tensor> flat = new ArrayList<>();
             for (int i = 0; i < grads.length; i++) {
                 Tensor gi = grads[i] != null ? grads[i] : differentiated.get(i).zerosLike();
                 flat.add(gi.reshape(-1));
             }
-            return io.ddp4j.tensor.ops.Indexing.cat(flat, 0);
+            return Indexing.cat(flat, 0);
         }
     }
 
