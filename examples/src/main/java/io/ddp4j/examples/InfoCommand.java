@@ -6,6 +6,7 @@ import io.ddp4j.bindings.cuda.CudaVersions;
 import io.ddp4j.bindings.cuda.Cudart;
 import io.ddp4j.bindings.cuda.DeviceProperties;
 import io.ddp4j.bindings.kernel.KernelModule;
+import io.ddp4j.tensor.backend.cpu.CpuVectorSupport;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,6 +60,8 @@ public final class InfoCommand implements Callable<Integer> {
         out.println("  kernels: " + (KernelModule.isPackaged()
                 ? "ddp4j.fatbin packaged (sm_80, sm_90, compute_90 PTX)"
                 : "not packaged: this build had no nvcc, so GPU ops will fail at first use"));
+
+        out.println("  cpu matrix products: " + CpuVectorSupport.describe());
 
         out.println("\nBackends:");
         for (Backends.Status b : Backends.statuses(libraries, gpu)) {

@@ -4,6 +4,7 @@ import io.ddp4j.ddp.Distributed;
 import io.ddp4j.ddp.env.ClusterEnvironments;
 import io.ddp4j.ddp.store.TCPStore;
 import io.ddp4j.ddp.store.TCPStoreServer;
+import io.ddp4j.tensor.backend.cpu.CpuVectorSupport;
 
 import java.io.File;
 import java.io.IOException;
@@ -141,6 +142,7 @@ public final class Launcher {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(CpuVectorSupport.childJvmOptions());
         cmd.addAll(o.jvmArgs());
         if (o.targetIsJar()) {
             cmd.add("-jar");

@@ -107,6 +107,22 @@ class LauncherTest {
         assertFalse(chosen.err.all().contains("note:"), chosen.err.all());
     }
 
+    @org.junit.jupiter.api.Test
+    void workersGetTheVectorApiForTheirMatrixProductsWhenTheLauncherHasIt() {
+        // in the Maven build the launcher's own JVM has the module (a runtime without it skips this)
+        String here = io.ddp4j.tensor.backend.cpu.CpuVectorSupport.describe();
+        if ("required".equals(System.getProperty("ddp4j.test.vectorApi"))) assertTrue(here.startsWith("Vector API"), here);
+        else org.junit.jupiter.api.Assumptions.assumeTrue(here.startsWith("Vector API"), here);
+        LaunchOptions o = LaunchOptions.local(2, EnvWorker.class.getName(), List.of(EnvWorker.CPU_MATMUL))
+                .withJvmArgs(List.of("-Xshare:auto", "-Xmx64m"));
+        Run r = launch(o, out -> { });
+        assertEquals(0, r.exit, r.err.all());
+        for (int rank = 0; rank < 2; rank++) {
+            String prefix = "[rank " + rank + "] " + EnvWorker.CPU_MATMUL + "=Vector API";
+            assertTrue(r.out.lines.stream().anyMatch(l -> l.startsWith(prefix)), r.out.all());
+        }
+    }
+
     /** Every healthy rank fails naming rank 2; the launcher exits non-zero naming it; nothing is left. */
     static void assertRankTwoBlamed(Run r, String launcherSays) {
         assertNotEquals(0, r.exit);

@@ -22,10 +22,18 @@ final class CpuGemm {
 
     /**
      * C[cOff + i*ldc + j] = sum over p of A[aOff + i*lda + p] * B[bOff + p*ldb + j], for i in
-     * [0, m), j in [0, n); the sum starts from +0 and runs over p = 0 .. k-1 in order.
+     * [0, m), j in [0, n); the sum starts from +0 and runs over p = 0 .. k-1 in order. Runs on the
+     * Vector API when {@link CpuVectorSupport#enabled()}, on {@link #plainGemm} otherwise: same bits.
      */
     static void gemm(double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                      double[] c, int cOff, int ldc, int m, int n, int k) {
+        if (CpuVectorSupport.enabled()) CpuVectorGemm.gemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k);
+        else plainGemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k);
+    }
+
+    /** {@link #gemm} in loops the JIT vectorises by itself, for a JVM without the Vector API. */
+    static void plainGemm(double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                          double[] c, int cOff, int ldc, int m, int n, int k) {
         int width = Math.min(NB, n);
         double[] t0 = new double[width], t1 = new double[width], t2 = new double[width], t3 = new double[width];
         double[] bb = new double[width], bb1 = new double[width];
