@@ -1,5 +1,6 @@
-// Elementwise functions of one tensor (UnaryOp), with the CPU backend's semantics: relu, step and
-// the comparisons treat NaN as "not greater than 0"; sign keeps +-0 and NaN; sigmoid takes the
+// Elementwise functions of one tensor (UnaryOp), with the CPU backend's semantics: relu keeps NaN
+// and -0 (PyTorch's x < 0 ? 0 : x) and step, relu's derivative mask, is 0 only where x <= 0
+// (PyTorch's threshold_backward), so NaN passes both; sign keeps +-0 and NaN; sigmoid takes the
 // branch that cannot overflow. F32/F16/BF16 compute in float, F64 in double, and integers in int64
 // for the ops that keep them integers (neg, abs, relu, step, sign: the integer lane; -INT64_MIN
 // wraps to itself, as in PyTorch), in double for the rest.
@@ -29,7 +30,7 @@ __device__ inline T ddp4j_unary_op(int64_t op, T x) {
     case U_LOG: return log(x);
     case U_SQRT: return sqrt(x);
     case U_ABS: return fabs(x);
-    case U_RELU: return x > (T)0 ? x : (T)0;
+    case U_RELU: return x < (T)0 ? (T)0 : x;
     case U_SIGMOID: return x >= (T)0 ? (T)1 / ((T)1 + exp(-x)) : exp(x) / ((T)1 + exp(x));
     case U_TANH: return tanh(x);
     case U_GELU: return (T)0.5 * x * ((T)1 + erf(x * inv_sqrt2));
@@ -38,7 +39,7 @@ __device__ inline T ddp4j_unary_op(int64_t op, T x) {
       T pdf = inv_sqrt_2pi * exp((T)-0.5 * x * x);
       return cdf + x * pdf;
     }
-    case U_STEP: return x > (T)0 ? (T)1 : (T)0;
+    case U_STEP: return x <= (T)0 ? (T)0 : (T)1;
     default: return x > (T)0 ? (T)1 : (x < (T)0 ? (T)-1 : x);  // SIGN
   }
 }

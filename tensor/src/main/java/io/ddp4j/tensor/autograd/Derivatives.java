@@ -214,12 +214,15 @@ public final class Derivatives {
         };
     }
 
-    /** The maxima share the gradient evenly (PyTorch's amax). */
+    /**
+     * The maxima share the gradient evenly (PyTorch's amax). A slice holding NaN has NaN for its
+     * maximum, which equals nothing: there its NaNs are the maxima, as in PyTorch's max().
+     */
     public static GradFn max(Tensor x, int[] dims, Tensor out) {
         return (g, needs) -> {
             int[] keep = x.shape();
             for (int d : dims) keep[d] = 1;
-            Tensor isMax = x.eq(out.reshape(keep)).to(x.dtype());
+            Tensor isMax = x.eq(out.reshape(keep)).logicalOr(x.ne(x)).to(x.dtype());
             Tensor share = isMax.div(isMax.sum(dims, true));
             return grads(share.mul(g.reshape(keep)));
         };

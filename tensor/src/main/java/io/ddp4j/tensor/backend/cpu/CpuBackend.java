@@ -175,12 +175,14 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 case LOG -> { for (int i = 0; i < count; i++) r[i] = Math.log(a[i]); }
                 case SQRT -> { for (int i = 0; i < count; i++) r[i] = Math.sqrt(a[i]); }
                 case ABS -> { for (int i = 0; i < count; i++) r[i] = Math.abs(a[i]); }
-                case RELU -> { for (int i = 0; i < count; i++) r[i] = a[i] > 0 ? a[i] : 0; }
+                // NaN and -0 pass, as in PyTorch (a NaN that relu turned into 0 would hide a diverging model)
+                case RELU -> { for (int i = 0; i < count; i++) r[i] = a[i] < 0 ? 0 : a[i]; }
                 case SIGMOID -> { for (int i = 0; i < count; i++) r[i] = CpuMath.sigmoid(a[i]); }
                 case TANH -> { for (int i = 0; i < count; i++) r[i] = Math.tanh(a[i]); }
                 case GELU -> { for (int i = 0; i < count; i++) r[i] = CpuMath.gelu(a[i]); }
                 case GELU_DERIVATIVE -> { for (int i = 0; i < count; i++) r[i] = CpuMath.geluDerivative(a[i]); }
-                case STEP -> { for (int i = 0; i < count; i++) r[i] = a[i] > 0 ? 1 : 0; }
+                // relu's derivative mask, PyTorch's threshold_backward: 0 only where x <= 0, so NaN passes
+                case STEP -> { for (int i = 0; i < count; i++) r[i] = a[i] <= 0 ? 0 : 1; }
                 case SIGN -> { for (int i = 0; i < count; i++) r[i] = Math.signum(a[i]); }
             }
         });

@@ -288,7 +288,10 @@ class CudaBackendGpuTest {
             same(t + " pow", 0, 0, v -> v[0].pow(v[1]), x.to(t), y.to(t));
             same(t + " maximum", 0, 0, v -> v[0].maximum(v[1]), x.to(t), y.to(t));
             same(t + " minimum", 0, 0, v -> v[0].minimum(v[1]), y.to(t), x.to(t));
-            same(t + " relu", 0, 0, v -> v[0].relu(), x.to(t));
+            // relu keeps NaN and -0, and its mask passes the gradient at NaN, as in PyTorch
+            sameExactly(t + " relu", v -> v[0].relu(), x.to(t));
+            // summed, so the gradient that reaches relu is 1 and its mask is what comes back
+            sameWithGrads(t + " relu's gradient", 0, v -> v[0].relu().sum(), x.to(t));
             // float kernels call expf, which is within 2 ulp, not correctly rounded: one ulp either way
             same(t + " sigmoid", t == DType.F32 ? 2.4e-7 : 1e-15, 0, v -> v[0].sigmoid(), x.to(t));
             same(t + " to int", 0, 0, v -> v[0].to(DType.I64), x.to(t));
