@@ -40,18 +40,22 @@ public final class CpuVectorSupport {
     }
 
     /**
-     * The JVM options that give a child JVM the Vector API when this one has it: empty otherwise,
-     * so a parent that chose the plain loops does not make its children print the incubator
-     * warning for nothing.
+     * The JVM options that give a child JVM the module when this one has it: empty otherwise, so a
+     * parent started without the module does not make its children print the incubator warning.
+     * (A child then decides for itself, as this JVM did, whether to use it.)
      */
     public static List<String> childJvmOptions() {
-        return ModuleLayer.boot().findModule(MODULE).isPresent() ? List.of("--add-modules=" + MODULE) : List.of();
+        return hasModule() ? List.of("--add-modules=" + MODULE) : List.of();
+    }
+
+    private static boolean hasModule() {
+        return ModuleLayer.boot().findModule(MODULE).isPresent();
     }
 
     /** Null when the Vector API should be used, else why not. */
     private static String decide() {
         if ("false".equalsIgnoreCase(System.getProperty("ddp4j.cpu.vector"))) return "-Dddp4j.cpu.vector=false";
-        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) return "start java with --add-modules " + MODULE + " for the Vector API";
+        if (!hasModule()) return "start java with --add-modules " + MODULE + " for the Vector API";
         if (!hasOptimizingCompiler()) return "this JVM runs without C2, where the Vector API is slow";
         if (CpuVectorGemm.lanes() < 4) return "the preferred vector holds " + CpuVectorGemm.lanes() + " doubles";
         return null;
