@@ -51,8 +51,21 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
         return new TensorData(wrapper, dtype, shape, TensorData.contiguousStrides(shape), 0);
     }
 
+    /**
+     * Zeros a dense tensor as bytes and returns true (+0 of every dtype, and int 0 and false, are
+     * all-zero bits), or returns false for a strided one. zeros() of a conv output's size through
+     * the element loop cost about 2% of a CNN step.
+     */
+    private static boolean zeroDense(TensorData out) {
+        if (!out.isContiguous()) return false;
+        long size = out.dtype().byteSize();
+        CpuAccess.segment(out).asSlice(out.offset() * size, out.numel() * size).fill((byte) 0);
+        return true;
+    }
+
     @Override
     public void fill(TensorData out, double value) {
+        if (Double.doubleToRawLongBits(value) == 0 && zeroDense(out)) return;
         long n = out.numel();
         CpuParallel.forRange(n, 1 << 16, (from, to) -> {
             double[] buf = new double[(int) Math.min(BLOCK, to - from)];
@@ -66,6 +79,7 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
 
     @Override
     public void fillInteger(TensorData out, long value) {
+        if (value == 0 && zeroDense(out)) return;
         long n = out.numel();
         CpuParallel.forRange(n, 1 << 16, (from, to) -> {
             long[] buf = new long[(int) Math.min(BLOCK, to - from)];
@@ -167,6 +181,7 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
             mapLongs(out, new TensorData[]{x}, (in, r, count) -> CpuIntegers.unary(op, in[0], r, count));
             return;
         }
+        if (CpuFloatLane.unary(op, x, out)) return;
         map(out, new TensorData[]{x}, (in, r, count) -> {
             double[] a = in[0];
             switch (op) {
@@ -194,6 +209,7 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
             mapLongs(out, new TensorData[]{a, b}, (in, r, count) -> CpuIntegers.binary(op, in[0], in[1], r, count));
             return;
         }
+        if (CpuFloatLane.binary(op, a, b, out)) return;
         map(out, new TensorData[]{a, b}, (in, r, count) -> {
             double[] x = in[0], y = in[1];
             switch (op) {

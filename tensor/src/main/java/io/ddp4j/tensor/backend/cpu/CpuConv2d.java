@@ -50,15 +50,15 @@ final class CpuConv2d {
             forwardDirect(xd, wd, outd, p);
             return;
         }
-        double[] x = CpuAccess.readAll(xd);
-        int groups = p.groups();
+        int groups = p.groups(), inPlane = g.h * g.w;
         CpuParallel.forRange((long) g.n * groups, 1, (from, to) -> {
-            double[] col = new double[kk * plane], res = new double[g.og * plane];
+            double[] x = new double[g.cg * inPlane], col = new double[kk * plane], res = new double[g.og * plane];
             for (long t = from; t < to; t++) {
                 int ni = (int) (t / groups), group = (int) (t % groups);
+                readGroup(xd, ni, g.c, group, g.cg, inPlane, x);
                 // col[(cl, i, j), (y, z)] = x[ni, group * cg + cl, ih, iw], 0 in the padding
                 for (int cl = 0; cl < g.cg; cl++) {
-                    int xPlane = ((ni * g.c) + group * g.cg + cl) * g.h * g.w;
+                    int xPlane = cl * inPlane;
                     for (int i = 0; i < g.kh; i++)
                         for (int j = 0; j < g.kw; j++)
                             gatherPlane(x, xPlane, col, ((cl * g.kh + i) * g.kw + j) * plane, g, p, i, j);
@@ -102,7 +102,6 @@ final class CpuConv2d {
             backwardInputDirect(gd, wd, gid, p);
             return;
         }
-        double[] go = CpuAccess.readAll(gd);
         int groups = p.groups(), perIn = g.cg * g.kh * g.kw;
         // wt[group][cl, (ol, i, j)] = w[group * og + ol, cl, i, j]
         double[] wt = new double[groups * g.cg * kk];
@@ -112,13 +111,14 @@ final class CpuConv2d {
                     for (int ij = 0; ij < g.kh * g.kw; ij++)
                         wt[(group * g.cg + cl) * kk + ol * g.kh * g.kw + ij] = w[(group * g.og + ol) * perIn + cl * g.kh * g.kw + ij];
         CpuParallel.forRange((long) g.n * groups, 1, (from, to) -> {
-            double[] col = new double[kk * inPlane], res = new double[g.cg * inPlane];
+            double[] go = new double[g.og * outPlane], col = new double[kk * inPlane], res = new double[g.cg * inPlane];
             for (long t = from; t < to; t++) {
                 int ni = (int) (t / groups), group = (int) (t % groups);
+                readGroup(gd, ni, g.o, group, g.og, outPlane, go);
                 // col[(ol, i, j), (ih, iw)] = grad_out[ni, group * og + ol, y, z] for the output position
                 // that tap (i, j) takes from (ih, iw), 0 where there is none
                 for (int ol = 0; ol < g.og; ol++) {
-                    int gPlane = (ni * g.o + group * g.og + ol) * outPlane;
+                    int gPlane = ol * outPlane;
                     for (int i = 0; i < g.kh; i++)
                         for (int j = 0; j < g.kw; j++)
                             scatterSourcePlane(go, gPlane, col, ((ol * g.kh + i) * g.kw + j) * inPlane, g, p, i, j);
@@ -151,35 +151,40 @@ final class CpuConv2d {
             backwardWeightDirect(xd, gd, gwd, p);
             return;
         }
-        double[] go = CpuAccess.readAll(gd);
-        if (!allFinite(go)) {
-            backwardWeightDirect(xd, gd, gwd, p);
-            return;
-        }
-        double[] x = CpuAccess.readAll(xd);
-        int perSample = g.o * kk;
+        int perSample = g.o * kk, inPlane = g.h * g.w;
         // samples in chunks: each sample's sums are computed in parallel, then added in sample order
         int chunk = (int) Math.max(1, Math.min(g.n, MAX_GATHER / perSample));
         double[] acc = new double[perSample];
         double[] partial = new double[chunk * perSample];
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
+        // an infinite or NaN output gradient sends the whole op to the direct loops (see the class
+        // comment); each task checks the slice it reads, and nothing is written to gwd before the end
+        java.util.concurrent.atomic.AtomicBoolean nonFinite = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int n0 = 0; n0 < g.n && !nonFinite.get(); n0 += chunk) {
             int count = Math.min(chunk, g.n - n0), first = n0;
             CpuParallel.forRange((long) count * groups, 1, (from, to) -> {
+                double[] x = new double[g.cg * inPlane], go = new double[g.og * plane];
                 double[] colT = new double[plane * kk], col = new double[kk * plane];
-                for (long t = from; t < to; t++) {
+                for (long t = from; t < to && !nonFinite.get(); t++) {
                     int local = (int) (t / groups), group = (int) (t % groups), ni = first + local;
+                    readGroup(gd, ni, g.o, group, g.og, plane, go);
+                    if (!allFinite(go)) {
+                        nonFinite.set(true);
+                        return;
+                    }
+                    readGroup(xd, ni, g.c, group, g.cg, inPlane, x);
                     for (int cl = 0; cl < g.cg; cl++) {
-                        int xPlane = ((ni * g.c) + group * g.cg + cl) * g.h * g.w;
+                        int xPlane = cl * inPlane;
                         for (int i = 0; i < g.kh; i++)
                             for (int j = 0; j < g.kw; j++)
                                 gatherPlane(x, xPlane, col, ((cl * g.kh + i) * g.kw + j) * plane, g, p, i, j);
                     }
                     transpose(col, kk, plane, colT);
                     // partial[local][group * og + ol, (cl, i, j)] = sum over (y, z) of go * x
-                    CpuGemm.gemm(go, (ni * g.o + group * g.og) * plane, plane, colT, 0, kk,
+                    CpuGemm.gemm(go, 0, plane, colT, 0, kk,
                             partial, local * perSample + group * g.og * kk, kk, g.og, kk, plane);
                 }
             });
+            if (nonFinite.get()) break;
             CpuParallel.forRange(perSample, 1 << 12, (from, to) -> {
                 for (int local = 0; local < count; local++) {
                     int base = local * perSample;
@@ -187,7 +192,20 @@ final class CpuConv2d {
                 }
             });
         }
+        if (nonFinite.get()) {
+            backwardWeightDirect(xd, gd, gwd, p);
+            return;
+        }
         CpuAccess.write(acc, 0, gwd, 0, perSample);
+    }
+
+    /**
+     * dst[0 .. size * planeSize) = t[sample, group * size .. (group + 1) * size, ...]: one group's
+     * channels of one sample, read by the task that uses them, so no thread waits on a whole-tensor
+     * conversion and the planes are still in this core's cache when they are gathered.
+     */
+    private static void readGroup(TensorData t, int sample, int channels, int group, int size, int planeSize, double[] dst) {
+        CpuAccess.read(t, ((long) sample * channels + (long) group * size) * planeSize, size * planeSize, dst, 0);
     }
 
     /** dst[c * rows + r] = src[r * cols + c]: [rows, cols] to [cols, rows], in tiles. */

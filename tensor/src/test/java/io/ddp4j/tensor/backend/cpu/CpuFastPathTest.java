@@ -283,6 +283,73 @@ class CpuFastPathTest {
                 }
     }
 
+    /** values (in NCHW order) stored channels-last and seen through an NCHW view, as a permuted tensor is. */
+    private TensorData channelsLast(DType type, double[] values, int n, int c, int h, int w) {
+        TensorData nhwc = alloc(type, values.length);
+        TensorData view = nhwc.withLayout(new int[]{n, c, h, w}, new long[]{(long) h * w * c, 1, (long) w * c, c}, 0);
+        CpuAccess.write(values, 0, view, 0, values.length);
+        return view;
+    }
+
+    @Test
+    void im2colConvolutionsReadStridedInputsAsTheDirectLoopsDo() {
+        DType type = DType.F32;
+        for (ConvCase cc : CONVS) {
+            Conv2dParams p = cc.p;
+            int oh = p.outH(cc.h, cc.kh), ow = p.outW(cc.w, cc.kw), cg = cc.c / p.groups();
+            double[] x = randomDoubles(cc.n * cc.c * cc.h * cc.w, type), go = randomDoubles(cc.n * cc.o * oh * ow, type);
+            TensorData xd = channelsLast(type, x, cc.n, cc.c, cc.h, cc.w);
+            TensorData wd = tensorOf(type, randomDoubles(cc.o * cg * cc.kh * cc.kw, type), cc.o, cg, cc.kh, cc.kw);
+            TensorData gd = channelsLast(type, go, cc.n, cc.o, oh, ow);
+            TensorData out1 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow), out2 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow);
+            CpuConv2d.forward(xd, wd, out1, p);
+            CpuConv2d.forwardDirect(xd, wd, out2, p);
+            assertBitsEqual(out2, out1, "forward of a channels-last input " + cc);
+            TensorData gi1 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w), gi2 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w);
+            CpuConv2d.backwardInput(gd, wd, gi1, p);
+            CpuConv2d.backwardInputDirect(gd, wd, gi2, p);
+            assertBitsEqual(gi2, gi1, "backward input of a channels-last gradient " + cc);
+            int wn = cc.o * cg * cc.kh * cc.kw;
+            TensorData gw1 = tensorOf(type, new double[wn], cc.o, cg, cc.kh, cc.kw), gw2 = tensorOf(type, new double[wn], cc.o, cg, cc.kh, cc.kw);
+            CpuConv2d.backwardWeight(xd, gd, gw1, p);
+            CpuConv2d.backwardWeightDirect(xd, gd, gw2, p);
+            assertBitsEqual(gw2, gw1, "backward weight of channels-last operands " + cc);
+        }
+    }
+
+    @Test
+    void zeroFillsWriteExactlyTheirWindowAndMinusZeroStaysMinusZero() {
+        for (DType type : DType.values()) {
+            TensorData buffer = alloc(type, 40);
+            fillRandom(buffer);
+            double[] before = new double[40];
+            CpuAccess.read(buffer, 0, 40, before, 0);
+            TensorData window = buffer.withLayout(new int[]{3, 10}, new long[]{10, 1}, 5);
+            CpuBackend.INSTANCE.fillInteger(window, 0);
+            double[] after = new double[40];
+            CpuAccess.read(buffer, 0, 40, after, 0);
+            for (int i = 0; i < 40; i++) {
+                boolean inside = i >= 5 && i < 35;
+                assertEquals(inside ? 0.0 : before[i], after[i], type + " element " + i + (inside ? " inside" : " outside") + " the window");
+            }
+            CpuBackend.INSTANCE.fill(window, 1.0);
+            CpuBackend.INSTANCE.fill(window, 0.0);
+            CpuAccess.read(buffer, 0, 40, after, 0);
+            assertEquals(0.0, after[20], type + " after fill(0.0)");
+            assertEquals(before[39], after[39], type + " past the window after fill(0.0)");
+        }
+        TensorData f = alloc(DType.F32, 8);
+        CpuBackend.INSTANCE.fill(f, -0.0);
+        assertEquals(Float.floatToRawIntBits(-0f), CpuAccess.segment(f).getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, 7), "fill(-0.0) keeps the sign");
+        // a strided view is filled element by element: every other element only
+        TensorData g = alloc(DType.F32, 8);
+        CpuBackend.INSTANCE.fill(g, 2.0);
+        CpuBackend.INSTANCE.fillInteger(g.withLayout(new int[]{4}, new long[]{2}, 0), 0);
+        double[] got = new double[8];
+        CpuAccess.read(g, 0, 8, got, 0);
+        assertArrayEquals(new double[]{0, 2, 0, 2, 0, 2, 0, 2}, got);
+    }
+
     private static void assertBitsEqual(TensorData want, TensorData got, String what) {
         long at = CpuAccess.segment(want).mismatch(CpuAccess.segment(got));
         assertEquals(-1, at, what + ": first difference at byte " + at);
