@@ -1,6 +1,7 @@
 // Elementwise functions of one tensor (UnaryOp), with the CPU backend's semantics: relu keeps NaN
 // and -0 (PyTorch's x < 0 ? 0 : x) and step, relu's derivative mask, is 0 only where x <= 0
-// (PyTorch's threshold_backward), so NaN passes both; sign keeps +-0 and NaN; sigmoid takes the
+// (PyTorch's threshold_backward), so NaN passes both; sign is +0 at +-0 and NaN, as PyTorch's
+// (0 < x) - (x < 0); sigmoid takes the
 // branch that cannot overflow. F32/F16/BF16 compute in float, F64 in double, and integers in int64
 // for the ops that keep them integers (neg, abs, relu, step, sign: the integer lane; -INT64_MIN
 // wraps to itself, as in PyTorch), in double for the rest.
@@ -40,7 +41,7 @@ __device__ inline T ddp4j_unary_op(int64_t op, T x) {
       return cdf + x * pdf;
     }
     case U_STEP: return x <= (T)0 ? (T)0 : (T)1;
-    default: return x > (T)0 ? (T)1 : (x < (T)0 ? (T)-1 : x);  // SIGN
+    default: return (T)((x > (T)0) - (x < (T)0));  // SIGN: PyTorch's, +0 for both zeros and NaN
   }
 }
 

@@ -73,4 +73,15 @@ class NanPropagationTest {
         z.clamp(0.0, 1.0).sum().backward();
         assertBits(new double[]{0, 0, 0}, z.grad(), "clamp's gradient");
     }
+
+    @Test
+    void absHasAZeroGradientAtNaNAndAtBothZeros() {
+        // x.abs().sum().backward() on [nan, -0., 0., -2., 3., inf]: tensor([0., 0., 0., -1., 1., 1.]), every zero +0
+        // (abs's gradient is sign(x), PyTorch's (0 < x) - (x < 0))
+        for (DType t : new DType[]{DType.F32, DType.F64}) {
+            Tensor x = f32(NAN, -0.0, 0, -2, 3, Double.POSITIVE_INFINITY).to(t).setRequiresGrad(true);
+            x.abs().sum().backward();
+            assertBits(new double[]{0, 0, 0, -1, 1, 1}, x.grad(), t + " abs's gradient");
+        }
+    }
 }

@@ -198,7 +198,8 @@ public final class CpuBackend implements Backend, MultiTensorUpdates {
                 case GELU_DERIVATIVE -> { for (int i = 0; i < count; i++) r[i] = CpuMath.geluDerivative(a[i]); }
                 // relu's derivative mask, PyTorch's threshold_backward: 0 only where x <= 0, so NaN passes
                 case STEP -> { for (int i = 0; i < count; i++) r[i] = a[i] <= 0 ? 0 : 1; }
-                case SIGN -> { for (int i = 0; i < count; i++) r[i] = Math.signum(a[i]); }
+                // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN (abs's gradient there is 0)
+                case SIGN -> { for (int i = 0; i < count; i++) r[i] = (a[i] > 0 ? 1 : 0) - (a[i] < 0 ? 1 : 0); }
             }
         });
     }

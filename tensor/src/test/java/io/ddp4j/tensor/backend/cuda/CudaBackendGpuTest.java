@@ -292,6 +292,8 @@ class CudaBackendGpuTest {
             sameExactly(t + " relu", v -> v[0].relu(), x.to(t));
             // summed, so the gradient that reaches relu is 1 and its mask is what comes back
             sameWithGrads(t + " relu's gradient", 0, v -> v[0].relu().sum(), x.to(t));
+            // abs's gradient is sign(x): 0 at NaN and at both zeros, as PyTorch's
+            sameWithGrads(t + " abs's gradient", 0, v -> v[0].abs().sum(), x.to(t));
             // float kernels call expf, which is within 2 ulp, not correctly rounded: one ulp either way
             same(t + " sigmoid", t == DType.F32 ? 2.4e-7 : 1e-15, 0, v -> v[0].sigmoid(), x.to(t));
             same(t + " to int", 0, 0, v -> v[0].to(DType.I64), x.to(t));
