@@ -94,13 +94,63 @@ public final class Launcher {
         }
     }
 
-    private record Failure(int rank, long pid, int exitCode, List<String> lastErrorLines, List<Integer> stopped) {
+    private record Failure(int rank, long pid, int exitCode, List<String> lastErrorLines, List<Integer> stopped, String because) {
+        Failure(int rank, long pid, int exitCode, List<String> lastErrorLines, List<Integer> stopped) {
+            this(rank, pid, exitCode, lastErrorLines, stopped, "");
+        }
+
         String summary() {
             StringBuilder b = new StringBuilder("worker rank " + rank + " (pid " + pid + ") failed: " + Worker.describeExit(exitCode));
             if (!lastErrorLines.isEmpty()) b.append("; its last error output: ").append(String.join(" | ", lastErrorLines));
+            if (!because.isEmpty()) b.append("; ").append(because);
             if (!stopped.isEmpty()) b.append("; ranks ").append(stopped).append(" were still running and were stopped");
             return b.toString();
         }
+    }
+
+    private static final java.util.regex.Pattern RANK_MENTION = java.util.regex.Pattern.compile("\\brank (\\d+)\\b");
+
+    /**
+     * Which failure to report. The first worker to exit is not always the one that failed first: a
+     * rank that throws says goodbye to its peers while its JVM shuts down, and a peer that fails on
+     * the goodbye ("needs rank 2, which left the group") can exit before it. So the blame follows
+     * the error lines: from the first worker to a rank its last error lines name that also exited
+     * non-zero by itself (not stopped here) and does not name it back, and on from there (rank 1
+     * says rank 3 aborted, rank 3 says it needs rank 2, rank 2 names no one: rank 2).
+     */
+    private static Worker rootCause(Worker first, List<Worker> all, List<Integer> stopped) {
+        for (Worker w : all) w.drain(1000);
+        Worker current = first;
+        java.util.Set<Integer> seen = new java.util.HashSet<>(List.of(first.rank));
+        for (Worker next = blamed(current, all, stopped, seen); next != null; next = blamed(current, all, stopped, seen)) {
+            seen.add(next.rank);
+            current = next;
+        }
+        return current;
+    }
+
+    /** The first rank w's error lines name that failed by itself and does not name w, or null. */
+    private static Worker blamed(Worker w, List<Worker> all, List<Integer> stopped, java.util.Set<Integer> seen) {
+        for (int named : mentionedRanks(w)) {
+            if (seen.contains(named) || stopped.contains(named)) continue;
+            for (Worker other : all) {
+                if (other.rank != named || other.process.isAlive() || other.process.exitValue() == 0) continue;
+                if (!mentionedRanks(other).contains(w.rank)) return other;
+            }
+        }
+        return null;
+    }
+
+    private static List<Integer> mentionedRanks(Worker w) {
+        List<Integer> ranks = new ArrayList<>();
+        for (String line : w.lastErrorLines()) {
+            java.util.regex.Matcher m = RANK_MENTION.matcher(line);
+            while (m.find()) {
+                int r = Integer.parseInt(m.group(1));
+                if (!ranks.contains(r)) ranks.add(r);
+            }
+        }
+        return ranks;
     }
 
     /** How many threads a worker's CPU ops use (read by the tensor library's CPU backend). */
@@ -130,7 +180,9 @@ public final class Launcher {
             if (code != 0) {
                 List<Integer> stopped = stopOthers(running, o, exited);
                 w.drain(1000);
-                return new Failure(w.rank, w.process.pid(), code, w.lastErrorLines(), stopped);
+                Worker root = rootCause(w, snapshot(running), stopped);
+                String because = root == w ? "" : "rank " + w.rank + " exited first, naming rank " + root.rank + ", which had failed too";
+                return new Failure(root.rank, root.process.pid(), root.process.exitValue(), root.lastErrorLines(), stopped, because);
             }
             w.drain(1000);
         }

@@ -12,7 +12,10 @@ import java.time.Duration;
  * The worker main the launcher tests start: joins through env://, runs a few all-reduces and
  * barriers, prints one line, and, when asked, misbehaves on one rank.
  *
- * <pre>args: timeoutMillis steps [fault faultRank]   fault: stall | exit | throw | fail-first-attempt</pre>
+ * <pre>args: timeoutMillis steps [fault faultRank]   fault: stall | exit | throw | leave-then-throw | fail-first-attempt</pre>
+ *
+ * {@code leave-then-throw} leaves the group (its goodbye reaches the peers), then waits 800 ms
+ * before throwing, so the peers that fail on the goodbye exit first.
  */
 public final class CollectiveWorker {
     public static void main(String[] args) throws Exception {
@@ -34,6 +37,7 @@ public final class CollectiveWorker {
                         case "stall", "kill" -> Thread.sleep(Long.MAX_VALUE); // "kill": the test SIGKILLs us while we wait
                         case "exit" -> System.exit(1);
                         case "throw" -> throw new IllegalStateException("rank " + r + " fails on purpose");
+                        case "leave-then-throw" -> throw new LateFailure("rank " + r + " fails on purpose, after leaving its group");
                         default -> { }
                     }
                 }
@@ -47,6 +51,16 @@ public final class CollectiveWorker {
         } catch (io.ddp4j.ddp.DistributedException e) {
             System.err.println("FAILED: " + e.getMessage());
             System.exit(1);
+        } catch (LateFailure e) {
+            // the group is closed by now (try-with-resources closes before this catch runs)
+            Thread.sleep(800);
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
+    private static final class LateFailure extends RuntimeException {
+        LateFailure(String message) {
+            super(message);
         }
     }
 }

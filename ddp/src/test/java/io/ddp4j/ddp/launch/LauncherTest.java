@@ -172,6 +172,15 @@ class LauncherTest {
     }
 
     @Test
+    void aRankThatFailsAfterItsPeersExitIsStillTheOneNamed() {
+        // rank 2 leaves its group, the others fail on its goodbye and exit, and only then does it exit
+        Run r = launch(job(4, "" + TIMEOUT_MS, "3", "leave-then-throw", "2"), out -> { });
+        assertRankTwoBlamed(r, "worker rank 2");
+        String summary = r.err.lines.stream().filter(l -> l.startsWith("ddp4j run: worker")).findFirst().orElse("");
+        assertTrue(summary.contains("exited first, naming rank 2, which had failed too"), summary);
+    }
+
+    @Test
     void aStalledRankIsNamedByTheOthersAndStoppedByTheLauncher() {
         Run r = launch(job(4, "" + TIMEOUT_MS, "3", "stall", "2"), out -> { });
         assertRankTwoBlamed(r, "ranks [2] were still running and were stopped");
