@@ -61,7 +61,7 @@ public final class InfoCommand implements Callable<Integer> {
                 ? "ddp4j.fatbin packaged (sm_80, sm_90, compute_90 PTX)"
                 : "not packaged: this build had no nvcc, so GPU ops will fail at first use"));
 
-        out.println("  cpu matrix products: " + CpuVectorSupport.describe());
+        out.println("  cpu kernels (matrix products, float32 elementwise ops, max pooling): " + CpuVectorSupport.describe());
 
         out.println("\nBackends:");
         for (Backends.Status b : Backends.statuses(libraries, gpu)) {

@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Whether the cpu backend's matrix products run on the Vector API ({@link CpuVectorGemm}) or on
- * the plain loops ({@link CpuGemm}): both give the same bits, the first about twice as fast.
+ * Whether the cpu backend's vector kernels run: the matrix products ({@link CpuVectorGemm}, else
+ * {@link CpuGemm}'s plain loops), the float32 elementwise ops ({@link CpuFloatLane}, else the
+ * general path through doubles) and max pooling's interior windows ({@link CpuVectorPool}, else
+ * the scalar loop). Each pair gives the same bits, the vector side about two to four times as fast.
  *
  * <p>The Vector API is still an incubator module in JDK 25: a JVM resolves it only when started
  * with {@code --add-modules jdk.incubator.vector} (and then prints a one-line warning that it
@@ -27,12 +29,12 @@ public final class CpuVectorSupport {
 
     private CpuVectorSupport() {}
 
-    /** True when this JVM's matrix products take the Vector API. */
+    /** True when this JVM's cpu kernels take the Vector API. */
     public static boolean enabled() {
         return enabled;
     }
 
-    /** One line for {@code ddp4j info}: what the cpu matrix products run on, and if plain, why. */
+    /** One line for {@code ddp4j info}: what the cpu kernels run on, and if plain, why. */
     public static String describe() {
         return enabled
                 ? "Vector API, " + CpuVectorGemm.lanes() + " doubles per vector"

@@ -264,23 +264,34 @@ class CpuFastPathTest {
                     }
                     TensorData xd = tensorOf(type, x, cc.n, cc.c, cc.h, cc.w), wd = tensorOf(type, w, cc.o, cg, cc.kh, cc.kw);
                     TensorData gd = tensorOf(type, go, cc.n, cc.o, oh, ow);
-                    String what = type + " " + cc + " special " + special;
-
-                    TensorData out1 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow), out2 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow);
-                    CpuConv2d.forward(xd, wd, out1, p);
-                    CpuConv2d.forwardDirect(xd, wd, out2, p);
-                    assertBitsEqual(out2, out1, "forward " + what);
-
-                    TensorData gi1 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w), gi2 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w);
-                    CpuConv2d.backwardInput(gd, wd, gi1, p);
-                    CpuConv2d.backwardInputDirect(gd, wd, gi2, p);
-                    assertBitsEqual(gi2, gi1, "backward input " + what);
-
-                    TensorData gw1 = tensorOf(type, new double[w.length], cc.o, cg, cc.kh, cc.kw), gw2 = tensorOf(type, new double[w.length], cc.o, cg, cc.kh, cc.kw);
-                    CpuConv2d.backwardWeight(xd, gd, gw1, p);
-                    CpuConv2d.backwardWeightDirect(xd, gd, gw2, p);
-                    assertBitsEqual(gw2, gw1, "backward weight " + what);
+                    assertIm2colEqualsDirect(type, cc, xd, wd, gd, type + " " + cc + " special " + special);
                 }
+    }
+
+    /** Forward and both backward passes of the im2col path against the direct loops on the same operands, bit for bit. */
+    private void assertIm2colEqualsDirect(DType type, ConvCase cc, TensorData xd, TensorData wd, TensorData gd, String what) {
+        Conv2dParams p = cc.p;
+        int[] outShape = gd.shape(), wShape = wd.shape(), xShape = {cc.n, cc.c, cc.h, cc.w};
+        TensorData out1 = zeros(type, outShape), out2 = zeros(type, outShape);
+        CpuConv2d.forward(xd, wd, out1, p);
+        CpuConv2d.forwardDirect(xd, wd, out2, p);
+        assertBitsEqual(out2, out1, "forward " + what);
+
+        TensorData gi1 = zeros(type, xShape), gi2 = zeros(type, xShape);
+        CpuConv2d.backwardInput(gd, wd, gi1, p);
+        CpuConv2d.backwardInputDirect(gd, wd, gi2, p);
+        assertBitsEqual(gi2, gi1, "backward input " + what);
+
+        TensorData gw1 = zeros(type, wShape), gw2 = zeros(type, wShape);
+        CpuConv2d.backwardWeight(xd, gd, gw1, p);
+        CpuConv2d.backwardWeightDirect(xd, gd, gw2, p);
+        assertBitsEqual(gw2, gw1, "backward weight " + what);
+    }
+
+    private TensorData zeros(DType type, int... shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return tensorOf(type, new double[(int) n], shape);
     }
 
     /** values (in NCHW order) stored channels-last and seen through an NCHW view, as a permuted tensor is. */
@@ -301,19 +312,7 @@ class CpuFastPathTest {
             TensorData xd = channelsLast(type, x, cc.n, cc.c, cc.h, cc.w);
             TensorData wd = tensorOf(type, randomDoubles(cc.o * cg * cc.kh * cc.kw, type), cc.o, cg, cc.kh, cc.kw);
             TensorData gd = channelsLast(type, go, cc.n, cc.o, oh, ow);
-            TensorData out1 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow), out2 = tensorOf(type, new double[go.length], cc.n, cc.o, oh, ow);
-            CpuConv2d.forward(xd, wd, out1, p);
-            CpuConv2d.forwardDirect(xd, wd, out2, p);
-            assertBitsEqual(out2, out1, "forward of a channels-last input " + cc);
-            TensorData gi1 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w), gi2 = tensorOf(type, new double[x.length], cc.n, cc.c, cc.h, cc.w);
-            CpuConv2d.backwardInput(gd, wd, gi1, p);
-            CpuConv2d.backwardInputDirect(gd, wd, gi2, p);
-            assertBitsEqual(gi2, gi1, "backward input of a channels-last gradient " + cc);
-            int wn = cc.o * cg * cc.kh * cc.kw;
-            TensorData gw1 = tensorOf(type, new double[wn], cc.o, cg, cc.kh, cc.kw), gw2 = tensorOf(type, new double[wn], cc.o, cg, cc.kh, cc.kw);
-            CpuConv2d.backwardWeight(xd, gd, gw1, p);
-            CpuConv2d.backwardWeightDirect(xd, gd, gw2, p);
-            assertBitsEqual(gw2, gw1, "backward weight of channels-last operands " + cc);
+            assertIm2colEqualsDirect(type, cc, xd, wd, gd, "channels-last " + cc);
         }
     }
 

@@ -12,7 +12,7 @@ public final class VectorApiInTests {
     private VectorApiInTests() {}
 
     public static void require() {
-        String why = "cpu matrix products: " + CpuVectorSupport.describe();
+        String why = "cpu kernels: " + CpuVectorSupport.describe();
         if ("required".equals(System.getProperty("ddp4j.test.vectorApi"))) assertTrue(CpuVectorSupport.enabled(), why);
         else assumeTrue(CpuVectorSupport.enabled(), why);
     }
