@@ -119,7 +119,7 @@ public final class Launcher {
      * says rank 3 aborted, rank 3 says it needs rank 2, rank 2 names no one: rank 2).
      */
     private static Worker rootCause(Worker first, List<Worker> all, List<Integer> stopped) {
-        for (Worker w : all) w.drain(1000);
+        // every worker's output is drained by now (stopOthers), so its last error lines are whole
         Worker current = first;
         java.util.Set<Integer> seen = new java.util.HashSet<>(List.of(first.rank));
         for (Worker next = blamed(current, all, stopped, seen); next != null; next = blamed(current, all, stopped, seen)) {

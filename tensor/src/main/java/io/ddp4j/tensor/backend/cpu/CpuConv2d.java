@@ -159,7 +159,7 @@ final class CpuConv2d {
         // an infinite or NaN output gradient sends the whole op to the direct loops (see the class
         // comment); each task checks the slice it reads, and nothing is written to gwd before the end
         java.util.concurrent.atomic.AtomicBoolean nonFinite = new java.util.concurrent.atomic.AtomicBoolean();
-        for (int n0 = 0; n0 < g.n && !nonFinite.get(); n0 += chunk) {
+        for (int n0 = 0; n0 < g.n; n0 += chunk) {
             int count = Math.min(chunk, g.n - n0), first = n0;
             CpuParallel.forRange((long) count * groups, 1, (from, to) -> {
                 double[] x = new double[g.cg * inPlane], go = new double[g.og * plane];

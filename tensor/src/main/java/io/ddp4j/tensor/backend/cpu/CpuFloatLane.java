@@ -37,7 +37,8 @@ final class CpuFloatLane {
         Rows rows = Rows.of(out, x);
         if (rows == null) return false;
         MemorySegment xs = CpuAccess.segment(x), os = CpuAccess.segment(out);
-        rows.forEach((offsets, len) -> CpuVectorFloats.unary(op, xs, offsets[0], offsets[1] == 0, os, offsets[2], len));
+        boolean xUniform = rows.uniform()[0];
+        rows.forEach((offsets, len) -> CpuVectorFloats.unary(op, xs, offsets[0], xUniform, os, offsets[1], len));
         return true;
     }
 
@@ -47,8 +48,8 @@ final class CpuFloatLane {
         Rows rows = Rows.of(out, a, b);
         if (rows == null) return false;
         MemorySegment as = CpuAccess.segment(a), bs = CpuAccess.segment(b), os = CpuAccess.segment(out);
-        rows.forEach((offsets, len) -> CpuVectorFloats.binary(op, as, offsets[0], offsets[1] == 0, bs, offsets[2], offsets[3] == 0,
-                os, offsets[4], len));
+        boolean aUniform = rows.uniform()[0], bUniform = rows.uniform()[1];
+        rows.forEach((offsets, len) -> CpuVectorFloats.binary(op, as, offsets[0], aUniform, bs, offsets[1], bUniform, os, offsets[2], len));
         return true;
     }
 
@@ -68,37 +69,35 @@ final class CpuFloatLane {
 
     @FunctionalInterface
     interface RowBody {
-        /**
-         * One row of len elements: offsets holds, per input, its first element and its stride
-         * along the row (1 dense, 0 one value), then the output's first element.
-         */
+        /** One row of len elements: offsets holds each input's first element, then the output's. */
         void run(long[] offsets, int len);
     }
 
     /**
-     * The output seen as rows over its dims from {@code first} on, and for each input its stride
-     * within a row (1 or 0) and its strides over the dims before first, which step from row to row.
+     * The output seen as rows over its dims from {@code first} on, and for each input whether a row
+     * of it is one value (else it is dense along the row); its strides over the dims before first
+     * step from row to row.
      */
-    record Rows(TensorData out, TensorData[] inputs, int first, int len, long[] rowStride) {
+    record Rows(TensorData out, TensorData[] inputs, int first, int len, boolean[] uniform) {
         static Rows of(TensorData out, TensorData... inputs) {
             if (!CpuVectorSupport.enabled() || out.dtype() != DType.F32 || !out.isContiguous() || out.numel() == 0) return null;
             int rank = out.rank(), first = 0;
-            long[] rowStride = new long[inputs.length];
+            boolean[] uniform = new boolean[inputs.length];
             for (int k = 0; k < inputs.length; k++) {
                 TensorData in = inputs[k];
                 if (in.dtype() != DType.F32) return null;
                 if (in.storage() == out.storage() && !(in.offset() == out.offset() && Arrays.equals(in.strides(), out.strides())))
                     return null;
-                int dense = denseFrom(in), uniform = uniformFrom(in);
-                rowStride[k] = dense <= uniform ? 1 : 0;
-                first = Math.max(first, Math.min(dense, uniform));
+                int denseAt = denseFrom(in), uniformAt = uniformFrom(in);
+                uniform[k] = uniformAt < denseAt;
+                first = Math.max(first, Math.min(denseAt, uniformAt));
             }
             // the inputs' rows must all start at the same dim: the later one wins, and stays dense or one value
             long len = 1;
             for (int d = first; d < rank; d++) len *= out.shape()[d];
             if (len < MIN_ROW && len != out.numel()) return null;
             if (len > Integer.MAX_VALUE) return null;
-            return new Rows(out, inputs, first, (int) len, rowStride);
+            return new Rows(out, inputs, first, (int) len, uniform);
         }
 
         /** Runs body over every row, rows split over the cpu backend's threads. */
@@ -108,7 +107,7 @@ final class CpuFloatLane {
             long minRows = Math.max(1, MIN_PER_TASK / len);
             CpuParallel.forRange(rowCount, minRows, (from, to) -> {
                 int n = inputs.length;
-                long[] offsets = new long[2 * n + 1];
+                long[] offsets = new long[n + 1];
                 int[] index = new int[first];
                 long rem = from;
                 for (int d = first - 1; d >= 0; d--) {
@@ -119,10 +118,9 @@ final class CpuFloatLane {
                     for (int k = 0; k < n; k++) {
                         long off = inputs[k].offset();
                         for (int d = 0; d < first; d++) off += index[d] * inputs[k].strides()[d];
-                        offsets[2 * k] = off;
-                        offsets[2 * k + 1] = rowStride[k];
+                        offsets[k] = off;
                     }
-                    offsets[2 * n] = out.offset() + row * len;
+                    offsets[n] = out.offset() + row * len;
                     body.run(offsets, len);
                     for (int d = first - 1; d >= 0; d--) {
                         if (++index[d] < shape[d]) break;

@@ -20,8 +20,7 @@ final class CpuPool2d {
             for (long plane = from; plane < to; plane++) {
                 CpuAccess.read(xd, plane * h * w, h * w, x, 0);
                 // the vector kernel takes whole vectors of interior windows; the scalar loop the rest
-                int done = vector ? CpuVectorPool.maxInterior(x, w, p, windows.corner, windows.cornerValue, windows.interior,
-                        windows.interior.length, out, idx) : 0;
+                int done = vector ? CpuVectorPool.maxInterior(x, w, p, windows, out, idx) : 0;
                 for (int q = done; q < windows.interior.length; q++) maxWindow(x, h, w, p, windows.interior[q], ow, out, idx);
                 for (int at : windows.border) maxWindow(x, h, w, p, at, ow, out, idx);
                 CpuAccess.write(out, 0, outd, plane * oh * ow, oh * ow);
@@ -32,9 +31,10 @@ final class CpuPool2d {
 
     /**
      * A plane's output positions y * ow + z split into the windows with every tap inside the plane
-     * (with each one's top-left tap) and those that reach into the padding.
+     * (interior[q], its top-left tap at corner[q], also as a double in cornerValue[q]) and those
+     * that reach into the padding (border).
      */
-    private record Windows(int[] interior, int[] corner, double[] cornerValue, int[] border) {
+    record Windows(int[] interior, int[] corner, double[] cornerValue, int[] border) {
         static Windows of(int h, int w, int oh, int ow, Pool2dParams p) {
             int[] interior = new int[oh * ow], corner = new int[oh * ow], border = new int[oh * ow];
             int in = 0, out = 0;

@@ -12,8 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link CpuFloatLane}'s kernels on the Vector API, one row at a time: each lane gives the bits
- * the double-based reference gives (see
- * {@link CpuFloatLane} for why). Every select is written as the reference writes it, so NaN and
+ * the double-based reference gives (see {@link CpuFloatLane} for why). Every select is written as the reference writes it, so NaN and
  * -0 go where they go there: relu is {@code x < 0 ? 0 : x}, maximum {@code isNaN(x) || x >= y ? x : y}.
  *
  * <p>Only {@link CpuFloatLane}, after {@link CpuVectorSupport#enabled()}, may load this class: it

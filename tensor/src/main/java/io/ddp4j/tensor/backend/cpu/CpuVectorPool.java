@@ -27,13 +27,14 @@ final class CpuVectorPool {
     private CpuVectorPool() {}
 
     /**
-     * The windows [0, k * L) of the interior list, the most whole vectors there are: window q has
-     * its top-left tap at x[corner[q]] (cornerValue[q] the same as a double) and its result goes
-     * to out[at[q]] and idx[at[q]]. Returns how many windows it did.
+     * The interior windows [0, k * L), the most whole vectors there are: window q has its top-left
+     * tap at x[corner[q]] and its result goes to out[interior[q]] and idx[interior[q]]. Returns how
+     * many windows it did.
      */
-    static int maxInterior(double[] x, int w, Pool2dParams p, int[] corner, double[] cornerValue, int[] at, int count,
-                           double[] out, double[] idx) {
-        int end = count / L * L, kw = p.kernelW(), taps = p.kernelH() * kw;
+    static int maxInterior(double[] x, int w, Pool2dParams p, CpuPool2d.Windows windows, double[] out, double[] idx) {
+        int[] corner = windows.corner(), at = windows.interior();
+        double[] cornerValue = windows.cornerValue();
+        int end = at.length / L * L, kw = p.kernelW(), taps = p.kernelH() * kw;
         for (int q = 0; q < end; q += L) {
             DoubleVector corners = DoubleVector.fromArray(S, cornerValue, q);
             // the first tap starts the window (set before the loop: a vector variable that may be null is kept boxed)
